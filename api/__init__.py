@@ -1,0 +1,1 @@
+"""The FastAPI application: /sparql, /search, resource pages, settings, errors."""

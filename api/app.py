@@ -1,0 +1,89 @@
+"""The FastAPI application factory. Nothing is loaded at import time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query
+
+from api.errors import install_error_handlers
+from api.search import SearchParams, SearchService
+from api.settings import Settings
+from api.state import ServingState
+from embeddings.encoder import Encoder
+from kg.engine import OxigraphEngine, QueryEngine
+
+log = logging.getLogger("healthkg.api")
+
+
+def default_engine_factory(settings: Settings) -> Callable[[Path], QueryEngine]:
+    """The query engine for the configured store backend."""
+    if settings.store == "sparql":
+        from kg.remote_engine import RemoteEngine
+
+        return lambda _path: RemoteEngine.from_settings(settings)
+    return lambda path: OxigraphEngine(path, workers=settings.sparql_workers, timeout=settings.sparql_timeout,
+                                       max_rows=settings.sparql_max_rows, writable=settings.update_enabled,
+                                       base_iri=settings.base_iri)
+
+
+def create_app(settings: Settings | None = None, *, encoder: Encoder | None = None,
+               engine_factory: Callable[[Path], QueryEngine] | None = None, warm: bool = False) -> FastAPI:
+    """Build the app around one Settings object; the generation loads at start-up."""
+    settings = settings or Settings()
+    encoder = encoder or Encoder(settings.model_path, settings.batch_size)
+    state = ServingState(settings, encoder, engine_factory or default_engine_factory(settings))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        state.refresh(force=True)
+        if warm:
+            threading.Thread(target=encoder.encode_query, args=("warm up",), daemon=True).start()
+        yield
+        state.close()
+
+    app = FastAPI(title="healthkg", version="0.1.0", lifespan=lifespan,
+                  description="Knowledge graph and semantic search over health articles, with provenance.")
+    app.state.hk = state
+    install_error_handlers(app)
+    _mount_sparql(app, settings, state)
+    _routes(app, state)
+    return app
+
+
+def _mount_sparql(app: FastAPI, settings: Settings, state: ServingState) -> None:
+    from api.sparql import add_cors, build_sparql_router
+
+    app.include_router(build_sparql_router(settings, state.query_engine))
+    add_cors(app, settings)
+
+
+def _routes(app: FastAPI, state: ServingState) -> None:
+    search = SearchService(state)
+
+    @app.get("/health", tags=["service"], summary="Loaded generation, counts, model")
+    def health() -> dict[str, Any]:
+        state.refresh()
+        gen = state.generation
+        body: dict[str, Any] = {"status": "ok" if gen else "empty", "model": state.encoder.model_id,
+                                "store": state.settings.store}
+        if gen:
+            body.update(generation=gen.name, counts=gen.manifest.get("counts", {}),
+                        index={"kind": gen.index.meta.kind, "count": gen.index.meta.count,
+                               "dimension": gen.index.meta.dimension},
+                        errors=gen.manifest.get("errors", []))
+        return body
+
+    @app.get("/search", tags=["search"], summary="Semantic search with graph-backed hits")
+    def search_get(params: Annotated[SearchParams, Query()]) -> dict[str, Any]:
+        return search.search(params)
+
+    @app.post("/search", tags=["search"], summary="Semantic search (JSON body)")
+    def search_post(params: SearchParams) -> dict[str, Any]:
+        return search.search(params)
+

@@ -1,0 +1,290 @@
+"""The build: articles -> graph store + vector index, as one new generation.
+
+This is the one place that drives both ``kg`` and ``embeddings``. A build writes a new
+generation directory next to the current one and switches with one rename of the
+``current`` symlink; a crash or SIGKILL before that leaves the previous generation
+intact and serving. It is incremental: an article whose content hash, model and
+extractor are unchanged is neither re-extracted nor re-encoded.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embeddings.encoder import Encoder
+from embeddings.index import VectorIndex
+from kg.article import Article, article_files, load_article
+from kg.errors import ArticleError, HealthKGError
+from kg.extract import Extractor
+from kg.namespaces import Minter
+from kg.rdf import article_graph
+from kg.store import GraphStore, OxigraphGraphStore
+from kg.vocabulary import load_ontology_graphs
+
+log = logging.getLogger("healthkg.build")
+
+CURRENT = "current"
+GENERATIONS = "generations"
+MANIFEST = "manifest.json"
+KEEP_GENERATIONS = 3
+
+
+class BuildError(HealthKGError):
+    code = "build_error"
+
+
+@dataclass
+class BuildReport:
+    generation: str
+    articles: int = 0
+    sentences: int = 0
+    triples: int = 0
+    claims: int = 0
+    encoded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    violations: dict[str, list[str]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        failed = f", {len(self.errors)} failed" if self.errors else ""
+        return (f"built {self.generation}: {self.articles} articles{failed}, {self.sentences} sentences, "
+                f"{self.triples} triples, {self.claims} claims, {self.encoded} encoded "
+                f"({self.reused} reused), {self.seconds:.1f} s")
+
+
+def current_generation(data_dir: Path) -> Path | None:
+    """The directory the ``current`` symlink points at, or None before the first build."""
+    link = data_dir / CURRENT
+    if not link.is_symlink() and not link.exists():
+        return None
+    target = link.resolve()
+    return target if (target / MANIFEST).exists() else None
+
+
+def read_manifest(generation: Path | None) -> dict[str, Any]:
+    if generation is None:
+        return {}
+    return json.loads((generation / MANIFEST).read_text())
+
+
+@contextmanager
+def build_lock(data_dir: Path) -> Iterator[None]:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / "build.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise BuildError(f"another build is running on {data_dir}") from exc
+        yield
+
+
+@dataclass
+class BuildConfig:
+    articles_dir: Path
+    data_dir: Path
+    base_iri: str
+    strict: bool = False
+    validate: bool = True
+    progress: bool = False
+
+
+class Builder:
+    """Runs one build. ``store_factory(path)`` opens the graph store of the new generation."""
+
+    def __init__(self, config: BuildConfig, encoder: Encoder,
+                 store_factory: Callable[[Path, Path | None], GraphStore] | None = None,
+                 extractor: Extractor | None = None) -> None:
+        self.config = config
+        self.encoder = encoder
+        self.store_factory = store_factory or oxigraph_generation_store
+        self.extractor = extractor or Extractor.default()
+        self.minter = Minter(config.base_iri)
+
+    def run(self) -> BuildReport:
+        start = time.perf_counter()
+        with build_lock(self.config.data_dir):
+            report = self._run()
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _run(self) -> BuildReport:
+        data_dir = self.config.data_dir
+        gens = data_dir / GENERATIONS
+        gens.mkdir(parents=True, exist_ok=True)
+        for stale in gens.glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        previous = current_generation(data_dir)
+        old = read_manifest(previous)
+        gen_id = time.strftime("g%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        tmp = gens / f".tmp-{gen_id}"
+        tmp.mkdir()
+        report = BuildReport(gen_id)
+        articles = self._load_articles(report)
+        fingerprint = self._fingerprint()
+        reuse = old.get("fingerprint") == fingerprint
+        store = self.store_factory(tmp / "store", (previous / "store") if previous and reuse else None)
+        try:
+            entries = self._write_graphs(store, articles, old.get("articles", {}) if reuse else {}, report)
+            if not reuse or not old:
+                load_ontology_graphs(store)
+            report.triples = store.count()
+        finally:
+            store.close()
+        index = self._build_index(articles, report)
+        index.save(tmp / "index")
+        manifest = {"generation": gen_id, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "fingerprint": fingerprint, "model": self.encoder.model_id, "base_iri": self.config.base_iri,
+                    "articles": entries, "errors": report.errors, "violations": report.violations,
+                    "counts": {"articles": report.articles, "sentences": report.sentences,
+                               "triples": report.triples, "claims": report.claims},
+                    "index": {"kind": index.meta.kind, "count": index.meta.count}}
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+        _fsync_tree(tmp)
+        final = gens / gen_id
+        os.rename(tmp, final)
+        _switch_current(data_dir, final)
+        _prune(gens, keep=KEEP_GENERATIONS)
+        return report
+
+    def _fingerprint(self) -> dict[str, str]:
+        return {"base_iri": self.config.base_iri, "extractor": self.extractor.fingerprint,
+                "model": self.encoder.model_id}
+
+    def _load_articles(self, report: BuildReport) -> list[Article]:
+        directory = self.config.articles_dir
+        if not directory.is_dir():
+            raise BuildError(f"articles directory not found: {directory}")
+        articles: list[Article] = []
+        slugs: dict[str, str] = {}
+        for path in article_files(directory):
+            try:
+                article = load_article(path)
+                if article.slug in slugs:
+                    raise ArticleError(path.name, f"same IRI slug {article.slug!r} as {slugs[article.slug]}")
+            except ArticleError as exc:
+                if self.config.strict:
+                    raise
+                log.warning("skipped %s", exc.message)
+                report.errors.append({"file": exc.path, "reason": exc.reason})
+                continue
+            slugs[article.slug] = path.name
+            articles.append(article)
+        return articles
+
+    def _write_graphs(self, store: GraphStore, articles: list[Article], old: dict[str, Any],
+                      report: BuildReport) -> dict[str, Any]:
+        entries: dict[str, Any] = {}
+        for article in articles:
+            iri = self.minter.article(article.slug)
+            prev = old.get(article.slug)
+            if prev and prev["hash"] == article.content_hash:
+                entries[article.slug] = prev
+            else:
+                entries[article.slug] = self._write_article(store, article, report)
+            report.articles += 1
+            report.sentences += len(article.sentences)
+            report.claims += entries[article.slug]["claims"]
+        for slug, prev in old.items():
+            if slug not in entries:
+                store.drop_graph(prev["iri"])
+        return entries
+
+    def _write_article(self, store: GraphStore, article: Article, report: BuildReport) -> dict[str, Any]:
+        iri = self.minter.article(article.slug)
+        extraction = self.extractor.extract(article, self.minter)
+        graph = article_graph(article, extraction, self.minter)
+        if self.config.validate:
+            problems = self.extractor.validate(graph)
+            if problems:
+                report.violations[article.source_file] = problems
+                log.warning("%s: %d SHACL violations", article.source_file, len(problems))
+        store.replace_graph(iri, graph)
+        return {"iri": iri, "file": article.source_file, "hash": article.content_hash,
+                "sentences": len(article.sentences), "triples": len(graph), "claims": len(extraction.claims)}
+
+    def _build_index(self, articles: list[Article], report: BuildReport) -> VectorIndex:
+        cache = self.config.data_dir / "cache" / "vectors" / self.encoder.model_id.replace("/", "_")
+        cache.mkdir(parents=True, exist_ok=True)
+        missing = [a for a in articles if not (cache / f"{a.content_hash[7:]}.npy").exists()]
+        texts = [s.span.text for a in missing for s in a.sentences]
+        vectors = self.encoder.encode(texts, progress=self.config.progress) if texts else None
+        report.encoded = len(texts)
+        pos = 0
+        for a in missing:
+            assert vectors is not None
+            chunk = vectors[pos:pos + len(a.sentences)]
+            pos += len(a.sentences)
+            _atomic_save_npy(cache / f"{a.content_hash[7:]}.npy", chunk)
+        parts, iris = [], []
+        for a in articles:
+            parts.append(np.load(cache / f"{a.content_hash[7:]}.npy"))
+            iris += [self.minter.sentence(a.slug, s.index) for s in a.sentences]
+        report.reused = len(iris) - report.encoded
+        dim = self.encoder.dimension
+        matrix = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
+        corpus = {self.minter.article(a.slug): a.content_hash for a in articles}
+        return VectorIndex.build(matrix, iris, self.encoder.model_id, corpus)
+
+
+def oxigraph_generation_store(path: Path, previous: Path | None) -> GraphStore:
+    """A new generation's embedded store: a checkpoint of the previous one, or empty."""
+    if previous is not None and previous.exists():
+        old = OxigraphGraphStore(previous, read_only=True)
+        try:
+            old.ox.backup(str(path))
+        finally:
+            old.close()
+    return OxigraphGraphStore(path)
+
+
+def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
+    tmp = path.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp.npy")
+    np.save(tmp, array)
+    os.replace(tmp, path)
+
+
+def _fsync_tree(root: Path) -> None:
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fd = os.open(dirpath, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _switch_current(data_dir: Path, generation: Path) -> None:
+    """Point ``current`` at ``generation`` with one atomic rename."""
+    tmp_link = data_dir / f".{CURRENT}.{uuid.uuid4().hex[:6]}"
+    os.symlink(os.path.relpath(generation, data_dir), tmp_link)
+    os.replace(tmp_link, data_dir / CURRENT)
+    fd = os.open(data_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prune(gens: Path, keep: int) -> None:
+    done = sorted((p for p in gens.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
+    for old in done[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,103 @@
+"""Semantic search over sentences: dense (FAISS), with graph-backed hits."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api import graphdata
+from api.state import ServingState
+from kg.errors import BadRequest
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+class SearchParams(BaseModel):
+    """The fields of GET and POST /search."""
+
+    model_config = {"extra": "forbid"}
+
+    q: str = Field(..., description="The question or text to search for.", examples=["does botox make your hair fall out"])
+    k: int = Field(10, ge=1, le=100, description="How many hits to return.")
+    offset: int = Field(0, ge=0, le=10_000, description="Hits to skip, for pagination.")
+    mode: Mode = Field("hybrid", description="dense (vectors), bm25 (words) or hybrid (both, fused by RRF).")
+    min_score: float | None = Field(None, description="Drop hits scoring below this.")
+    article: str | None = Field(None, description="Only hits from this article IRI.")
+    author: str | None = Field(None, description="Only hits from articles by this author (IRI or name).")
+    entity_type: str | None = Field(None, description="Only sentences mentioning a concept of this type IRI.")
+    predicate: str | None = Field(None, description="Only sentences with a claim of this predicate IRI.")
+    negated: bool | None = Field(None, description="Only sentences with a claim of this polarity.")
+
+
+def check_query(params: SearchParams, max_length: int) -> str:
+    q = params.q.strip()
+    if not q:
+        raise BadRequest("q must not be empty", {"field": "q"})
+    if len(q) > max_length:
+        raise BadRequest(f"q is longer than {max_length} characters", {"field": "q", "length": len(q)})
+    return q
+
+
+class SearchService:
+    """Ranks sentences and dresses each hit with what the graph says about it."""
+
+    def __init__(self, state: ServingState) -> None:
+        self.state = state
+
+    def search(self, params: SearchParams) -> dict[str, Any]:
+        q = check_query(params, self.state.settings.max_query_length)
+        gen = self.state.current()
+        engine = self.state.query_engine()
+        want = params.offset + params.k
+        filtered = any(getattr(params, f) is not None for f in
+                       ("article", "author", "entity_type", "predicate", "negated", "min_score"))
+        pool = min(gen.index.meta.count, max(want * (10 if filtered else 1), want))
+        ranked = self.rank(q, pool, params.mode)
+        hits = self._hits(engine, ranked)
+        hits = [h for h in hits if self._keep(h, params)]
+        page = hits[params.offset:want]
+        return {"query": q, "mode": params.mode, "k": params.k, "offset": params.offset,
+                "total": len(hits), "generation": gen.name, "hits": page}
+
+    def rank(self, q: str, n: int, mode: str) -> list[tuple[str, float]]:
+        gen = self.state.current()
+        vector = self.state.encoder.encode_query(q)
+        return gen.index.search(vector, n)
+
+    def _hits(self, engine: Any, ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:
+        iris = [iri for iri, _ in ranked]
+        info = graphdata.sentences(engine, iris)
+        mentioned = graphdata.mentions(engine, iris)
+        concepts = graphdata.concepts(engine, [c for cs in mentioned.values() for c in cs])
+        claims: dict[str, list[dict[str, Any]]] = {}
+        for c in graphdata.claims_from_sentences(engine, iris):
+            claims.setdefault(c["provenance"]["sentence"], []).append(
+                {k: c[k] for k in ("iri", "subject", "predicate", "object", "negated", "hedged", "certainty")})
+        for cs in claims.values():
+            cs.sort(key=lambda c: c["iri"])
+        hits = []
+        for rank, (iri, score) in enumerate(ranked):
+            if iri not in info:
+                continue  # the graph and the index disagree: never invent a hit
+            s = info[iri]
+            hits.append({"rank": rank + 1, "score": round(score, 6), "text": s["text"], "sentence": iri,
+                         "offsets": s["offsets"], "article": s["article"],
+                         "entities": [concepts[c] for c in sorted(mentioned.get(iri, []))],
+                         "claims": claims.get(iri, [])})
+        return hits
+
+    def _keep(self, hit: dict[str, Any], p: SearchParams) -> bool:
+        if p.min_score is not None and hit["score"] < p.min_score:
+            return False
+        if p.article and hit["article"]["iri"] != p.article:
+            return False
+        if p.author and p.author not in (hit["article"]["author"], hit["article"]["author_iri"]):
+            return False
+        if p.entity_type and not any(p.entity_type in e["types"] for e in hit["entities"]):
+            return False
+        if p.predicate and not any(c["predicate"] == p.predicate for c in hit["claims"]):
+            return False
+        if p.negated is not None and not any(c["negated"] == p.negated for c in hit["claims"]):
+            return False
+        return True

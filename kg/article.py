@@ -1,0 +1,310 @@
+"""Parse articles: the seed's plain-text format and Markdown with YAML front matter.
+
+Plain text: a title line; body paragraphs; a byline line with the author's name
+(``Dr.`` as an honorific prefix); a line of comma-separated specialties; a bio paragraph.
+Byline, specialties and bio are optional. Markdown: YAML front matter (title, author,
+date, url, optional specialties/bio) and a body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kg.errors import ArticleError
+from kg.namespaces import slugify
+from kg.text import Span, find_span, normalise, split_sentences, strip_span
+
+SUFFIXES = r"(?:MD|M\.D\.|DO|D\.O\.|PhD|Ph\.D\.|FAAD|RN|NP|PA-C|MBBS|MPH|DDS)"
+PREFIXES = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx)"
+_NAME_WORD = r"[A-Z][a-zA-Z'’\-]+"
+BYLINE = re.compile(
+    rf"^(?:By\s+)?(?:(?P<prefix>{PREFIXES})\.?\s+)?"
+    rf"(?P<name>{_NAME_WORD}(?:\s+[A-Z]\.)?(?:\s+{_NAME_WORD}){{1,3}})"
+    rf"(?P<suffix>(?:,?\s+{SUFFIXES})*)\s*$"
+)
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty".split())}
+_YEARS = re.compile(
+    r"\b(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\+?\s+years?\s+(?:of\s+(?:clinical\s+|professional\s+)?experience|in\s+practice)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Person:
+    """An article's author, as the byline and bio state."""
+
+    name: str
+    prefix: str | None = None
+    suffix: str | None = None
+    specialties: list[str] = field(default_factory=list)
+    bio: str | None = None
+    years_of_experience: int | None = None
+
+
+@dataclass
+class Section:
+    """A sentence-bearing part of the article: title, body, byline, specialties or bio."""
+
+    kind: str
+    span: Span
+
+
+@dataclass
+class Sentence:
+    index: int
+    span: Span
+    section: str
+
+
+@dataclass
+class Article:
+    """One parsed article: its normalised snapshot and everything located in it."""
+
+    slug: str
+    source_file: str
+    text: str
+    title: str
+    author: Person | None
+    sections: list[Section]
+    content_hash: str
+    date: str | None = None
+    url: str | None = None
+    format: str = "text"
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+def content_hash(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def years_of_experience(bio: str) -> int | None:
+    m = _YEARS.search(bio)
+    if not m:
+        return None
+    n = m.group("n").lower()
+    return int(n) if n.isdigit() else _NUMBER_WORDS[n]
+
+
+def parse_byline(line: str) -> Person | None:
+    """'Dr. Olivia Thompson' -> Person(name='Olivia Thompson', prefix='Dr.'); None if not a name."""
+    m = BYLINE.match(line.strip())
+    if not m:
+        return None
+    prefix = m.group("prefix")
+    if prefix and prefix != "Professor":
+        prefix += "."
+    suffix = m.group("suffix").strip(" ,") or None
+    return Person(name=m.group("name"), prefix=prefix, suffix=suffix)
+
+
+def _paragraphs(text: str, begin: int = 0) -> list[Span]:
+    spans = []
+    for m in re.finditer(r"(?:(?!\n[ \t]*\n)[\s\S])+", text[begin:]):
+        span = strip_span(text, begin + m.start(), begin + m.end())
+        if span:
+            spans.append(span)
+    return spans
+
+
+def _lines(text: str, para: Span) -> list[Span]:
+    out, pos = [], para.begin
+    for line in para.text.split("\n"):
+        span = strip_span(text, pos, pos + len(line))
+        if span:
+            out.append(span)
+        pos += len(line) + 1
+    return out
+
+
+def _looks_like_specialties(line: str) -> bool:
+    return "," in line and not line.rstrip().endswith((".", "!", "?")) and len(line) < 300
+
+
+def _split_specialties(text: str, line: Span) -> list[Span]:
+    out, pos = [], line.begin
+    for part in line.text.split(","):
+        span = strip_span(text, pos, pos + len(part))
+        if span:
+            out.append(span)
+        pos += len(part) + 1
+    return out
+
+
+def _find_byline(text: str, paras: list[Span]) -> int | None:
+    """Index of the paragraph that opens the byline section, searching from the end."""
+    for i in range(len(paras) - 1, 0, -1):
+        first = _lines(text, paras[i])[0]
+        if len(first.text) <= 80 and parse_byline(first.text):
+            return i
+    return None
+
+
+def parse_text(text: str, source_file: str) -> Article:
+    """The seed's plain-text format. ``text`` must already be normalised."""
+    paras = _paragraphs(text)
+    if not paras:
+        raise ArticleError(source_file, "the article is empty")
+    title_line = _lines(text, paras[0])[0]
+    sections = [Section("title", title_line)]
+    rest = _lines(text, paras[0])[1:]
+    sections += [Section("body", s) for s in rest]
+    byline_at = _find_byline(text, paras)
+    body_end = byline_at if byline_at is not None else len(paras)
+    sections += [Section("body", p) for p in paras[1:body_end]]
+    author = None
+    if byline_at is not None:
+        author, tail = _author_sections(text, paras[byline_at:])
+        sections += tail
+    if not any(s.kind == "body" for s in sections):
+        raise ArticleError(source_file, "no body paragraph after the title")
+    return Article(slugify(Path(source_file).stem), source_file, text, title_line.text, author,
+                   sections, content_hash(text))
+
+
+def _author_sections(text: str, paras: list[Span]) -> tuple[Person, list[Section]]:
+    """Byline line, then an optional specialties line (same or next paragraph), then the bio."""
+    lines = _lines(text, paras[0])
+    rest = paras[1:]
+    person = parse_byline(lines[0].text)
+    assert person is not None
+    sections = [Section("byline", lines[0])]
+    tail = lines[1:]
+    if not tail and rest and "\n" not in rest[0].text and _looks_like_specialties(rest[0].text):
+        tail, rest = [rest[0]], rest[1:]
+    if tail and _looks_like_specialties(tail[0].text):
+        sections.append(Section("specialties", tail[0]))
+        person.specialties = [s.text for s in _split_specialties(text, tail[0])]
+        tail = tail[1:]
+    bio_spans = tail + rest
+    sections += [Section("bio", s) for s in bio_spans]
+    if bio_spans:
+        person.bio = text[bio_spans[0].begin:bio_spans[-1].end]
+        person.years_of_experience = years_of_experience(person.bio)
+    return person, sections
+
+
+_FRONT = re.compile(r"\A---[ \t]*\n(?P<yaml>[\s\S]*?)\n---[ \t]*\n")
+
+
+def parse_markdown(text: str, source_file: str) -> Article:
+    """Markdown with YAML front matter; sentences come from the body (and the title)."""
+    m = _FRONT.match(text)
+    if not m:
+        raise ArticleError(source_file, "Markdown article without YAML front matter (--- ... ---)")
+    try:
+        meta = yaml.safe_load(m.group("yaml")) or {}
+    except yaml.YAMLError as exc:
+        raise ArticleError(source_file, f"front matter is not valid YAML: {exc}") from exc
+    if not isinstance(meta, dict) or not str(meta.get("title") or "").strip():
+        raise ArticleError(source_file, "front matter has no title")
+    title = str(meta["title"]).strip()
+    title_span = find_span(text, title, 0, m.end()) or Span(0, 0, "")
+    sections = [Section("title", title_span)] if title_span.text else []
+    for para in _paragraphs(text, m.end()):
+        for line_block in _markdown_blocks(text, para):
+            sections.append(line_block)
+    if not any(s.kind == "body" for s in sections):
+        raise ArticleError(source_file, "no body text after the front matter")
+    author = _markdown_author(text, meta, m.end())
+    if author and author.bio:
+        bio = find_span(text, author.bio, 0, m.end())
+        if bio:
+            sections.append(Section("bio", bio))
+    date = meta.get("date")
+    return Article(slugify(Path(source_file).stem), source_file, text, title, author, sections,
+                   content_hash(text), date=str(date) if date else None,
+                   url=str(meta["url"]) if meta.get("url") else None, format="markdown")
+
+
+def _markdown_blocks(text: str, para: Span) -> list[Section]:
+    """Body paragraphs, with heading marks, list bullets and quote marks kept out of the spans."""
+    if not re.match(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>)", para.text):
+        return [Section("body", para)]
+    out = []
+    for line in _lines(text, para):
+        mark = re.match(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)", line.text)
+        kind = "heading" if line.text.startswith("#") else "body"
+        span = strip_span(text, line.begin + (mark.end() if mark else 0), line.end)
+        if span:
+            out.append(Section(kind, span))
+    return out
+
+
+def _markdown_author(text: str, meta: dict, front_end: int) -> Person | None:
+    raw = meta.get("author")
+    if isinstance(raw, dict):
+        raw_name, extra = str(raw.get("name") or ""), raw
+    else:
+        raw_name, extra = str(raw or ""), meta
+    if not raw_name.strip():
+        return None
+    person = parse_byline(raw_name) or Person(name=raw_name.strip())
+    specialties = extra.get("specialties") or extra.get("knows_about") or []
+    if isinstance(specialties, str):
+        specialties = [s.strip() for s in specialties.split(",") if s.strip()]
+    person.specialties = [str(s) for s in specialties]
+    if extra.get("bio"):
+        person.bio = str(extra["bio"]).strip()
+        person.years_of_experience = years_of_experience(person.bio)
+    years = extra.get("years_of_experience")
+    if isinstance(years, int):
+        person.years_of_experience = years
+    return person
+
+
+def decode(data: bytes, source_file: str) -> str:
+    """UTF-8 text of an article file, or an ArticleError naming why not."""
+    if not data.strip():
+        raise ArticleError(source_file, "the file is empty")
+    if b"\x00" in data:
+        raise ArticleError(source_file, "binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(source_file, f"not UTF-8 text: invalid byte at offset {exc.start}") from exc
+
+
+def parse_article(data: bytes, source_file: str) -> Article:
+    """Decode, normalise, parse and split into sentences."""
+    text = normalise(decode(data, source_file))
+    suffix = Path(source_file).suffix.lower()
+    article = parse_markdown(text, source_file) if suffix in (".md", ".markdown") else parse_text(text, source_file)
+    article.sentences = _sentences(article)
+    return article
+
+
+def _sentences(article: Article) -> list[Sentence]:
+    out: list[Sentence] = []
+    for section in article.sections:
+        if section.kind in ("title", "byline", "specialties", "heading"):
+            spans = [section.span]
+        else:
+            spans = split_sentences(article.text, section.span.begin, section.span.end)
+        for span in spans:
+            out.append(Sentence(len(out), span, section.kind))
+    return out
+
+
+def load_article(path: Path) -> Article:
+    """Read and parse one article file; every failure is an ArticleError naming the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(str(path), f"cannot read: {exc.strerror or exc}") from exc
+    return parse_article(data, path.name)
+
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
+
+
+def article_files(directory: Path) -> list[Path]:
+    """Article files of a corpus directory, sorted; expected files and hidden files excluded."""
+    return sorted(p for p in directory.iterdir()
+                  if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith("."))

@@ -1,0 +1,458 @@
+"""Claim extraction driven by the vocabulary and by cue patterns kept as data.
+
+For each sentence: link mentions of known concepts; find relation triggers
+(``ontology/cues.json``); fill the slots on each side of a trigger with the
+coordinated mentions of the clause (minting a concept, typed by its slot, for an
+argument no concept matches); then decide polarity (NegEx-style cues with clause
+scope) and certainty (hedge cues). Nothing here knows any particular article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph
+
+from kg.article import Article
+from kg.model import ASSERTED, Claim, Concept, Extraction, Mention
+from kg.namespaces import Minter
+from kg.vocabulary import ONTOLOGY_DIR, Vocabulary, fold, number_variants, tokens
+
+EXTRACTOR_VERSION = "1"
+
+
+def _alternation(phrases: list[str]) -> re.Pattern[str]:
+    """One regex matching any phrase as whole words, longest first."""
+    parts = sorted((re.escape(p).replace(r"\ ", r"\s+") for p in phrases), key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(parts) + r")(?![\w'])", re.IGNORECASE)
+
+
+@dataclass
+class Cues:
+    """The cue data of ``ontology/cues.json``, compiled."""
+
+    raw: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Cues:
+        return cls(json.loads((path or ONTOLOGY_DIR / "cues.json").read_text()))
+
+    @cached_property
+    def negation(self) -> re.Pattern[str]:
+        return _alternation(self.raw["negation"])
+
+    @cached_property
+    def pseudo_negation(self) -> re.Pattern[str]:
+        return _alternation(self.raw["pseudo_negation"])
+
+    @cached_property
+    def prenegation(self) -> re.Pattern[str]:
+        return _alternation(self.raw["prenegation"])
+
+    @cached_property
+    def hedges(self) -> list[tuple[str, re.Pattern[str]]]:
+        return [(level, _alternation(words)) for level, words in self.raw["hedges"].items()]
+
+    @cached_property
+    def boundary(self) -> re.Pattern[str]:
+        return re.compile("|".join(self.raw["clause_boundaries"]), re.IGNORECASE)
+
+    @cached_property
+    def separators(self) -> re.Pattern[str]:
+        return re.compile("|".join(self.raw["list_separators"]), re.IGNORECASE)
+
+    @cached_property
+    def fillers(self) -> re.Pattern[str]:
+        return _alternation(self.raw["fillers"])
+
+    @cached_property
+    def patterns(self) -> list[dict[str, Any]]:
+        return [dict(p, regex=re.compile(p["trigger"], re.IGNORECASE)) for p in self.raw["patterns"]]
+
+    @cached_property
+    def adjacent(self) -> list[dict[str, Any]]:
+        return [dict(p, regex=re.compile(p["between"], re.IGNORECASE)) for p in self.raw["adjacent"]]
+
+    @cached_property
+    def determiners(self) -> frozenset[str]:
+        return frozenset(self.raw["determiners"])
+
+    @cached_property
+    def generic(self) -> frozenset[str]:
+        return frozenset(self.raw["generic_heads"])
+
+
+@dataclass
+class Arg:
+    """One argument of a claim: a concept IRI and where its words are."""
+
+    iri: str
+    begin: int
+    end: int
+
+
+@dataclass
+class SentenceContext:
+    """What one sentence offers to extraction, with offsets into the snapshot."""
+
+    index: int
+    begin: int
+    text: str
+    section: str
+    mentions: list[Mention]
+    subjects: list[Arg] = field(default_factory=list)  # subjects of claims found so far
+
+
+class Extractor:
+    """Vocabulary + cues -> mentions and claims for one article."""
+
+    def __init__(self, vocabulary: Vocabulary, cues: Cues) -> None:
+        self.vocab = vocabulary
+        self.cues = cues
+        source = Path(__file__).read_bytes() + json.dumps(cues.raw, sort_keys=True).encode()
+        self.fingerprint = f"{EXTRACTOR_VERSION}-{vocabulary.fingerprint}-{hashlib.sha256(source).hexdigest()[:12]}"
+
+    @classmethod
+    def default(cls) -> Extractor:
+        return cls(Vocabulary.load(), Cues.load())
+
+    # ---- mentions -------------------------------------------------------------------------
+
+    def link(self, text: str, offset: int = 0, sentence: int = 0) -> list[Mention]:
+        """Longest-match mentions of vocabulary labels in ``text``."""
+        toks = tokens(text)
+        out: list[Mention] = []
+        i = 0
+        while i < len(toks):
+            for n in range(min(self.vocab.max_label_tokens, len(toks) - i), 0, -1):
+                key = tuple(t for t, _, _ in toks[i:i + n])
+                iri = self.vocab.index.get(key)
+                if iri:
+                    b, e = toks[i][1], toks[i + n - 1][2]
+                    out.append(Mention(offset + b, offset + e, text[b:e], iri, sentence))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+    # ---- claims ---------------------------------------------------------------------------
+
+    def extract(self, article: Article, minter: Minter) -> Extraction:
+        result = Extraction()
+        contexts: list[SentenceContext] = []
+        for s in article.sentences:
+            mentions = self.link(s.span.text, s.span.begin, s.index)
+            result.mentions.extend(mentions)
+            contexts.append(SentenceContext(s.index, s.span.begin, s.span.text, s.section, mentions))
+        salience = self._salience(result.mentions)
+        focus = self._author_focus(contexts)
+        for n, ctx in enumerate(contexts):
+            if ctx.section in ("title", "byline", "specialties", "heading"):
+                continue
+            prev = contexts[n - 1] if n else None
+            for claim in self._sentence_claims(ctx, prev, salience, focus, minter, result):
+                if claim not in result.claims:
+                    result.claims.append(claim)
+        return result
+
+    def _salience(self, mentions: list[Mention]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m in mentions:
+            counts[m.concept] = counts.get(m.concept, 0) + 1
+        return counts
+
+    def _author_focus(self, contexts: list[SentenceContext]) -> str | None:
+        """The treatment the author's byline and bio are about, for 'she treats ...'."""
+        for ctx in contexts:
+            if ctx.section in ("specialties", "bio"):
+                for m in ctx.mentions:
+                    if "treatment" in self.vocab.categories(m.concept):
+                        return m.concept
+        return None
+
+    def _sentence_claims(self, ctx: SentenceContext, prev: SentenceContext | None, salience: dict[str, int],
+                         focus: str | None, minter: Minter, result: Extraction) -> list[Claim]:
+        claims: list[Claim] = []
+        taken: list[tuple[int, int]] = []
+        for pattern in self.cues.patterns:
+            for m in pattern["regex"].finditer(ctx.text):
+                if any(m.start() < e and b < m.end() for b, e in taken):
+                    continue
+                found = self._apply(pattern, m, ctx, prev, salience, focus, minter, result)
+                if found:
+                    taken.append((m.start(), m.end()))
+                    claims.extend(found)
+        claims.extend(self._adjacent(ctx, taken))
+        return claims
+
+    def _apply(self, pattern: dict[str, Any], m: re.Match[str], ctx: SentenceContext,
+               prev: SentenceContext | None, salience: dict[str, int], focus: str | None,
+               minter: Minter, result: Extraction) -> list[Claim]:
+        name = pattern["predicate"]
+        slots = self.cues.raw["slots"][name]
+        clause_start = self._clause_start(ctx.text, m.start())
+        right_end = self._clause_end(ctx.text, m.end())
+        args: dict[str, list[Arg]] = {"subject": [], "object": []}
+        if "left" in pattern:
+            args[pattern["left"]] = self._left_args(ctx, clause_start, m.start(), slots, pattern["left"],
+                                                    prev, focus, minter, result)
+        if "inner" in pattern:
+            b, e = m.span("inner")
+            args[pattern["inner"]] = self._list_args(ctx, b, e, slots, pattern["inner"], minter, result)
+        if "right" in pattern:
+            args[pattern["right"]] = self._list_args(ctx, m.end(), right_end, slots, pattern["right"], minter, result)
+        if "topic" in pattern:
+            args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
+        if "salient" in pattern:
+            args[pattern["salient"]] = self._salient(args, salience, slots[pattern["salient"]])
+        if not args["subject"] or not args["object"]:
+            return []
+        if "left" in pattern or "topic" in pattern:
+            ctx.subjects = [a for a in args["subject"]] or ctx.subjects
+        negated, cues = self._polarity(ctx.text, clause_start, m, pattern)
+        certainty, hedge_cues = self._certainty(ctx.text, clause_start, m.end())
+        predicate = self.cues.raw["predicates"][name]
+        return [Claim(s.iri, predicate, o.iri, ctx.index, negated, certainty, tuple(cues + hedge_cues))
+                for s in args["subject"] for o in args["object"] if s.iri != o.iri]
+
+    # ---- clause scope ----------------------------------------------------------------------
+
+    def _clause_start(self, text: str, pos: int) -> int:
+        """Start of the clause holding ``pos``: after the last boundary or complementizer 'that'."""
+        start = 0
+        for b in self.cues.boundary.finditer(text, 0, pos):
+            start = b.end()
+        for t in re.finditer(r"\bthat\b", text[:pos], re.IGNORECASE):
+            before = text[max(0, t.start() - 40):t.start()].lower().split()
+            if t.end() > start and before and before[-1].strip(",") in self.cues.raw["complementizer_verbs"]:
+                start = t.end()
+        return start
+
+    def _clause_end(self, text: str, pos: int) -> int:
+        m = re.search(r"[;:]|\.(?:\s|$)|\b(?:which|who|that|but|while|whereas|because|although|so that|if|unless|when|in order to|to determine|to help)\b"
+                      r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
+        return pos + m.start() if m else len(text)
+
+    # ---- arguments -------------------------------------------------------------------------
+
+    def _mentions_in(self, ctx: SentenceContext, b: int, e: int) -> list[Mention]:
+        return [m for m in ctx.mentions if b <= m.begin - ctx.begin and m.end - ctx.begin <= e]
+
+    def _fits(self, iri: str, allowed: list[str]) -> bool:
+        cats = self.vocab.categories(iri)
+        return not cats or bool(cats & set(allowed))
+
+    def _left_args(self, ctx: SentenceContext, b: int, e: int, slots: dict[str, Any], slot: str,
+                   prev: SentenceContext | None, focus: str | None, minter: Minter,
+                   result: Extraction) -> list[Arg]:
+        """The clause's subject group: coordinated mentions from the first one, or a pronoun's referent."""
+        mentions = [m for m in self._mentions_in(ctx, b, e) if self._fits(m.concept, slots[slot])]
+        relative = self._relative_antecedent(ctx, mentions, b, e)
+        if relative is not None:
+            return relative
+        head = ctx.text[b:e].strip().lower()
+        first_word = re.match(r"^[\W]*([a-z']+(?:\s+(?:treatment|treatments|procedure|drug|medication))?)", head)
+        pronouns = self.cues.raw["pronouns"]
+        about_author = (first_word and first_word.group(1) in pronouns["author"]) or (
+            not mentions and ctx.section == "bio"
+            and any(w in pronouns["author"] for w in re.findall(r"[a-z']+", head)))
+        if about_author:
+            ok = focus is not None and self._fits(focus, slots[slot])
+            return [Arg(focus, ctx.begin + b, ctx.begin + b)] if ok and focus else []
+        if mentions:
+            return self._group(ctx, mentions, e)
+        if first_word and first_word.group(1) in pronouns["concept"]:
+            return self._resolve(ctx, prev, slots[slot])
+        return self._mint_from(ctx, b, e, slots, slot, minter, result, strip_verbs=True)
+
+    def _relative_antecedent(self, ctx: SentenceContext, mentions: list[Mention], b: int,
+                             e: int) -> list[Arg] | None:
+        """'X, which is ...' / 'X that causes ...': the subject is the noun before the relative pronoun."""
+        rel = None
+        for r in re.finditer(r"(?:^|,\s*|\s)(which|who|that)\s", ctx.text[b:e], re.IGNORECASE):
+            rel = b + r.start(1)
+        if rel is None or any(m.begin - ctx.begin > rel for m in mentions):
+            return None
+        before = [m for m in mentions if m.end - ctx.begin <= rel]
+        return [self._arg(before[-1], ctx)] if before else None
+
+    def _group(self, ctx: SentenceContext, mentions: list[Mention], limit: int) -> list[Arg]:
+        """The first mention and those coordinated with it ('A, B and C')."""
+        group = [mentions[0]]
+        for m in mentions[1:]:
+            between = ctx.text[group[-1].end - ctx.begin:m.begin - ctx.begin].lower()
+            words = [w for w in re.split(r"[\s,]+", between) if w]
+            if all(w in ("and", "or", "as", "well", "and/or", "both", "either") or w in self.cues.determiners for w in words):
+                group.append(m)
+            else:
+                break
+        return [self._arg(m, ctx) for m in group]
+
+    def _resolve(self, ctx: SentenceContext, prev: SentenceContext | None, allowed: list[str]) -> list[Arg]:
+        """A pronoun's referent: this sentence's earlier subject, else the previous sentence's."""
+        if ctx.subjects:
+            return [a for a in ctx.subjects if self._fits(a.iri, allowed)]
+        if prev is None:
+            return []
+        if prev.subjects:
+            return [a for a in prev.subjects if self._fits(a.iri, allowed)]
+        fitting = [m for m in prev.mentions if self._fits(m.concept, allowed) and self.vocab.categories(m.concept)]
+        return self._group(prev, fitting, len(prev.text)) if fitting else []
+
+    def _topic(self, ctx: SentenceContext, prev: SentenceContext | None, allowed: list[str]) -> list[Arg]:
+        for c in (ctx, prev):
+            if c is None:
+                continue
+            for m in c.mentions:
+                if self.vocab.categories(m.concept) & set(allowed):
+                    return [self._arg(m, c)]
+        return []
+
+    def _salient(self, args: dict[str, list[Arg]], salience: dict[str, int], allowed: list[str]) -> list[Arg]:
+        """The article's most mentioned concept of a fitting kind, other than the subject."""
+        taken = {a.iri for a in args["subject"]}
+        ranked = sorted(((n, iri) for iri, n in salience.items()
+                         if iri not in taken and self.vocab.categories(iri) & set(allowed)), reverse=True)
+        subject_words = {w for a in args["subject"] for w in fold(self.vocab.concepts[a.iri].label)} if all(
+            a.iri in self.vocab.concepts for a in args["subject"]) else set()
+        for _, iri in ranked:
+            if not subject_words or subject_words & set(fold(self.vocab.concepts[iri].label)):
+                return [Arg(iri, 0, 0)]
+        return [Arg(ranked[0][1], 0, 0)] if ranked else []
+
+    def _list_args(self, ctx: SentenceContext, b: int, e: int, slots: dict[str, Any], slot: str,
+                   minter: Minter, result: Extraction) -> list[Arg]:
+        """Each item of a coordinated list: its first fitting mention, or a minted concept."""
+        text = ctx.text
+        out: list[Arg] = []
+        pos = b
+        pieces = []
+        for sep in self.cues.separators.finditer(text, b, e):
+            pieces.append((pos, sep.start()))
+            pos = sep.end()
+        pieces.append((pos, e))
+        for pb, pe in pieces:
+            mentions = [m for m in self._mentions_in(ctx, pb, pe) if self._fits(m.concept, slots[slot])]
+            if mentions:
+                out.append(self._arg(mentions[0], ctx))
+            else:
+                out.extend(self._mint_from(ctx, pb, pe, slots, slot, minter, result))
+        seen: set[str] = set()
+        return [a for a in out if not (a.iri in seen or seen.add(a.iri))]
+
+    def _arg(self, m: Mention, ctx: SentenceContext) -> Arg:
+        return Arg(m.concept, m.begin, m.end)
+
+    def _mint_from(self, ctx: SentenceContext, b: int, e: int, slots: dict[str, Any], slot: str,
+                   minter: Minter, result: Extraction, strip_verbs: bool = False) -> list[Arg]:
+        """A concept for an argument no vocabulary entry matched, typed by its slot."""
+        kind = slots.get(f"mint_{slot}")
+        if not kind:
+            return []
+        phrase = self.cues.fillers.sub(" ", ctx.text[b:e])
+        words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", phrase)
+        if strip_verbs:
+            words = self._strip_aux(words)
+        while words and words[0].lower() in self.cues.determiners:
+            words = words[1:]
+        if not words or len(words) > 4 or words[-1].lower() in self.cues.generic or any(
+                w.lower() in self.cues.generic and i == 0 for i, w in enumerate(words)):
+            return []
+        if any(w.lower() in ("is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "should",
+                             "not", "no", "you", "your", "it", "they", "we", "can", "may", "of", "in", "on", "with",
+                             "for", "by", "about", "into", "than", "when", "more", "very") for w in words):
+            return []
+        label = " ".join(words)
+        label = label if any(c.isupper() for c in label[1:]) else label.lower()
+        iri = minter.concept(label)
+        variants = tuple(" ".join(v) for v in number_variants(fold(label)))
+        if iri not in result.minted:
+            result.minted[iri] = Concept(iri, label, (kind,), variants, minted=True)
+        return [Arg(iri, ctx.begin + b, ctx.begin + e)]
+
+    def _strip_aux(self, words: list[str]) -> list[str]:
+        """Drop trailing auxiliaries, hedges and negations from a subject phrase."""
+        trailing = {"can", "could", "may", "might", "will", "would", "do", "does", "did", "not", "never", "also",
+                    "is", "are", "be", "often", "sometimes", "usually", "typically", "generally", "all", "both",
+                    "rarely", "commonly", "frequently", "don't", "doesn't", "won't", "cannot"}
+        while words and words[-1].lower() in trailing:
+            words = words[:-1]
+        return words
+
+    def _adjacent(self, ctx: SentenceContext, taken: list[tuple[int, int]]) -> list[Claim]:
+        """'Botox for hyperhidrosis': two mentions joined by a short connective."""
+        out = []
+        for rule in self.cues.adjacent:
+            slots = self.cues.raw["slots"][rule["predicate"]]
+            for a, b in zip(ctx.mentions, ctx.mentions[1:]):
+                between = ctx.text[a.end - ctx.begin:b.begin - ctx.begin]
+                if not rule["regex"].match(between):
+                    continue
+                if any(a.end - ctx.begin < e and s < b.begin - ctx.begin for s, e in taken):
+                    continue
+                if not (self.vocab.categories(a.concept) & set(slots["subject"])
+                        and self.vocab.categories(b.concept) & set(slots["object"])):
+                    continue
+                clause = self._clause_start(ctx.text, a.begin - ctx.begin)
+                certainty, cues = self._certainty(ctx.text, clause, b.end - ctx.begin)
+                out.append(Claim(a.concept, self.cues.raw["predicates"][rule["predicate"]], b.concept,
+                                 ctx.index, False, certainty, tuple(cues)))
+        return out
+
+    # ---- polarity and certainty -------------------------------------------------------------
+
+    def _polarity(self, text: str, clause_start: int, m: re.Match[str], pattern: dict[str, Any]) -> tuple[bool, list[str]]:
+        """Negated when a negation cue stands in the clause before the trigger's end, or a
+        pre-negation ('no evidence that') governs the clause."""
+        end = m.start() if pattern["predicate"] == "distinctFrom" else m.end()
+        window = text[clause_start:end]
+        window = self.cues.pseudo_negation.sub(lambda x: "_" * len(x.group()), window)
+        cues = [c.group().lower() for c in self.cues.negation.finditer(window)]
+        pre = [c.group().lower() for c in self.cues.prenegation.finditer(text[:clause_start])
+               if not self.cues.boundary.search(text, c.end(), clause_start)]
+        negations = len(cues) + len(pre)
+        return negations % 2 == 1, cues + pre
+
+    def _certainty(self, text: str, clause_start: int, end: int) -> tuple[str, list[str]]:
+        window = text[clause_start:end]
+        for level, regex in self.cues.hedges:
+            found = [h.group().lower() for h in regex.finditer(window)]
+            if found:
+                return level, found
+        return ASSERTED, []
+
+    # ---- validation ------------------------------------------------------------------------
+
+    @cached_property
+    def shapes(self) -> Graph | None:
+        path = ONTOLOGY_DIR / "shapes.ttl"
+        if not path.exists():
+            return None
+        g = Graph()
+        g.parse(path, format="turtle")
+        return g
+
+    def validate(self, graph: Graph) -> list[str]:
+        """SHACL violations of one article graph, as messages ('' list when it conforms)."""
+        return validate_graph(graph, self.shapes)
+
+
+def validate_graph(graph: Graph, shapes: Graph | None) -> list[str]:
+    if shapes is None:
+        return []
+    from pyshacl import validate
+
+    conforms, report, _ = validate(graph, shacl_graph=shapes, inference="none", advanced=True)
+    if conforms:
+        return []
+    from rdflib.namespace import SH
+
+    return sorted(f"{report.value(r, SH.focusNode)}: {report.value(r, SH.resultMessage)}"
+                  for r in report.subjects(SH.resultSeverity, SH.Violation))

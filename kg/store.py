@@ -1,0 +1,133 @@
+"""The graph store: a small interface, and the embedded Oxigraph backend on disk.
+
+Each article lives in its own named graph, named by the article's IRI. Writing an
+article replaces that graph whole (one transaction); removing it drops the graph.
+The vocabulary lives in a named graph of its own (:data:`VOCABULARY_GRAPH`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Graph, URIRef
+
+from kg.errors import HealthKGError
+
+VOCABULARY_GRAPH = "https://w3id.org/healthkg/graph/vocabulary"
+ONTOLOGY_GRAPH = "https://w3id.org/healthkg/graph/ontology"
+
+
+class GraphStore(ABC):
+    """Where article graphs live. Backends: :class:`OxigraphGraphStore`, ``kg.sparql_store``."""
+
+    @abstractmethod
+    def replace_graph(self, graph_iri: str, graph: Graph) -> None:
+        """Replace the named graph ``graph_iri`` by ``graph``, all at once or not at all."""
+
+    @abstractmethod
+    def drop_graph(self, graph_iri: str) -> None:
+        """Remove the named graph (no error when it is absent)."""
+
+    @abstractmethod
+    def graph_iris(self) -> set[str]:
+        """The IRIs of the named graphs in the store."""
+
+    @abstractmethod
+    def count(self, graph_iri: str | None = None) -> int:
+        """Number of triples in one named graph, or quads in the whole store."""
+
+    @abstractmethod
+    def select(self, query: str) -> list[dict[str, Any]]:
+        """Run a SELECT over the union of the named graphs; rows as SPARQL-JSON term dicts."""
+
+    def ask(self, query: str) -> bool:
+        """Run an ASK over the union of the named graphs."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+
+
+def term_to_json(term: Any) -> dict[str, Any] | None:
+    """A pyoxigraph term as a SPARQL 1.1 JSON results term."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    return {"type": "triple", "value": str(term)}
+
+
+class OxigraphGraphStore(GraphStore):
+    """Oxigraph on disk, written through ``oxrdflib`` and queried by Oxigraph's own engine."""
+
+    def __init__(self, path: Path | str | None, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if path is None:
+                self.ox = ox.Store()
+            elif read_only:
+                self.ox = ox.Store.read_only(str(path))
+            else:
+                self.ox = ox.Store(str(path))
+        except OSError as exc:
+            raise HealthKGError(f"cannot open the Oxigraph store at {path}: {exc}") from exc
+        self.rdflib_store = OxigraphStore(store=self.ox)
+
+    def rdflib_graph(self, graph_iri: str) -> Graph:
+        """An rdflib view of one named graph, backed by this store."""
+        return Graph(store=self.rdflib_store, identifier=URIRef(graph_iri))
+
+    def replace_graph(self, graph_iri: str, graph: Graph) -> None:
+        ox.NamedNode(graph_iri)  # validates the IRI before it is spliced below
+        data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        # One update request is one transaction: the old graph is replaced whole or not at all.
+        self.ox.update(f"DROP SILENT GRAPH <{graph_iri}> ;\nINSERT DATA {{ GRAPH <{graph_iri}> {{\n{data}}} }}")
+
+    def drop_graph(self, graph_iri: str) -> None:
+        name = ox.NamedNode(graph_iri)
+        if self.ox.contains_named_graph(name):
+            self.ox.remove_graph(name)
+
+    def graph_iris(self) -> set[str]:
+        return {g.value for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode)}
+
+    def count(self, graph_iri: str | None = None) -> int:
+        if graph_iri is None:
+            return len(self.ox)
+        return sum(1 for _ in self.ox.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)))
+
+    def select(self, query: str) -> list[dict[str, Any]]:
+        # Run and consume on this thread: oxigraph results are bound to their thread.
+        solutions = self.ox.query(query, use_default_graph_as_union=True)
+        names = [v.value for v in solutions.variables]
+        return [
+            {n: term_to_json(row[n]) for n in names if row[n] is not None} for row in solutions
+        ]
+
+    def ask(self, query: str) -> bool:
+        return bool(self.ox.query(query, use_default_graph_as_union=True))
+
+    def flush(self) -> None:
+        self.ox.flush()
+
+    def close(self) -> None:
+        if self.path is not None:
+            try:
+                self.ox.flush()
+            except OSError:
+                pass
+        del self.rdflib_store
+        del self.ox
