@@ -207,15 +207,19 @@ class Extractor:
             b, e = m.span("inner")
             args[pattern["inner"]] = self._list_args(ctx, b, e, slots, pattern["inner"], minter, result)
         if "right" in pattern:
-            args[pattern["right"]] = self._list_args(ctx, m.end(), right_end, slots, pattern["right"], minter, result)
+            slot = pattern["right"]
+            if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE):
+                args[slot] = self._resolve(ctx, prev, slots[slot])
+            else:
+                args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if "topic" in pattern:
             args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
         if "salient" in pattern:
             args[pattern["salient"]] = self._salient(args, salience, slots[pattern["salient"]])
         if not args["subject"] or not args["object"]:
             return []
-        if "left" in pattern or "topic" in pattern:
-            ctx.subjects = [a for a in args["subject"]] or ctx.subjects
+        if "left" in pattern and args[pattern["left"]]:
+            ctx.subjects = args[pattern["left"]]
         negated, cues = self._polarity(ctx.text, clause_start, m, pattern)
         certainty, hedge_cues = self._certainty(ctx.text, clause_start, m.end())
         predicate = self.cues.raw["predicates"][name]
@@ -267,7 +271,7 @@ class Extractor:
             ok = focus is not None and self._fits(focus, slots[slot])
             return [Arg(focus, ctx.begin + b, ctx.begin + b)] if ok and focus else []
         if mentions:
-            return self._group(ctx, mentions, e)
+            return self._adjacent_group(ctx, mentions, e) or self._group(ctx, mentions, e)
         if first_word and first_word.group(1) in pronouns["concept"]:
             return self._resolve(ctx, prev, slots[slot])
         return self._mint_from(ctx, b, e, slots, slot, minter, result, strip_verbs=True)
@@ -282,6 +286,21 @@ class Extractor:
             return None
         before = [m for m in mentions if m.end - ctx.begin <= rel]
         return [self._arg(before[-1], ctx)] if before else None
+
+    _VERB_GAP = re.compile(r"^(?:[\s,]|\b(?:\w+ly|not|never|also|still|can|may|might|could|will|would|should|must|"
+                           r"do|does|did|is|are|was|were|be|been|being|has|have|had|often|sometimes|generally|"
+                           r"typically|all|both|themselves|itself|alone|n't|each|then)\b)*$", re.IGNORECASE)
+
+    def _adjacent_group(self, ctx: SentenceContext, mentions: list[Mention], e: int) -> list[Arg]:
+        """The coordinated group that ends right before the verb, when only auxiliaries stand between."""
+        last = mentions[-1]
+        if not self._VERB_GAP.match(ctx.text[last.end - ctx.begin:e]):
+            return []
+        start = len(mentions) - 1
+        while start > 0 and [a.iri for a in self._group(ctx, mentions[start - 1:], e)][-1:] == [last.concept] \
+                and len(self._group(ctx, mentions[start - 1:], e)) == len(mentions) - start + 1:
+            start -= 1
+        return self._group(ctx, mentions[start:], e)
 
     def _group(self, ctx: SentenceContext, mentions: list[Mention], limit: int) -> list[Arg]:
         """The first mention and those coordinated with it ('A, B and C')."""
@@ -307,12 +326,12 @@ class Extractor:
         return self._group(prev, fitting, len(prev.text)) if fitting else []
 
     def _topic(self, ctx: SentenceContext, prev: SentenceContext | None, allowed: list[str]) -> list[Arg]:
-        for c in (ctx, prev):
-            if c is None:
-                continue
-            for m in c.mentions:
-                if self.vocab.categories(m.concept) & set(allowed):
-                    return [self._arg(m, c)]
+        """What a recommendation is about: the first condition here or just before, else a treatment."""
+        for kind in allowed:
+            for c in (ctx, prev):
+                for m in c.mentions if c is not None else []:
+                    if kind in self.vocab.categories(m.concept):
+                        return [self._arg(m, c)]
         return []
 
     def _salient(self, args: dict[str, list[Arg]], salience: dict[str, int], allowed: list[str]) -> list[Arg]:

@@ -54,8 +54,9 @@ def article_graph(article: Article, extraction: Extraction, minter: Minter) -> G
             g.add((c, RDF.type, URIRef(t)))
         for alt in concept.alt_labels:
             g.add((c, SKOS.altLabel, Literal(alt, lang="en")))
+    denied = {(c.subject, c.predicate, c.object) for c in extraction.claims if c.negated}
     for n, claim in enumerate(extraction.claims):
-        _add_claim(g, article, claim, n, minter, a, text, author)
+        _add_claim(g, article, claim, n, minter, a, text, author, denied)
     return g
 
 
@@ -109,7 +110,9 @@ def _add_sentences(g: Graph, article: Article, extraction: Extraction, minter: M
 
 
 def _add_claim(g: Graph, article: Article, claim: Claim, n: int, minter: Minter,
-               a: URIRef, text: URIRef, author: URIRef | None) -> None:
+               a: URIRef, text: URIRef, author: URIRef | None,
+               denied: set[tuple[str, str, str]]) -> None:
+    """The reified claim; a direct triple only when affirmed, unhedged and denied nowhere in the article."""
     c = URIRef(minter.claim(article.slug, n))
     s, p, o = URIRef(claim.subject), URIRef(claim.predicate), URIRef(claim.object)
     sentence = article.sentences[claim.sentence]
@@ -139,5 +142,5 @@ def _add_claim(g: Graph, article: Article, claim: Claim, n: int, minter: Minter,
     g.add((position, OA.end, _nni(sentence.span.end)))
     g.add((quote, RDF.type, OA.TextQuoteSelector))
     g.add((quote, OA.exact, Literal(sentence.span.text)))
-    if not claim.negated and not claim.hedged:
+    if not claim.negated and not claim.hedged and (claim.subject, claim.predicate, claim.object) not in denied:
         g.add((s, p, o))

@@ -28,7 +28,7 @@ CATEGORY_OF_TYPE = {
     str(SCHEMA.Drug): "treatment", str(SCHEMA.MedicalCondition): "condition",
     str(SCHEMA.MedicalCause): "cause", str(SCHEMA.Substance): "ingredient",
     str(HK.HealthProfessional): "professional", str(HK.Mechanism): "mechanism",
-    str(SCHEMA.MedicalSpecialty): "specialty",
+    str(SCHEMA.MedicalSpecialty): "specialty", str(SCHEMA.AnatomicalStructure): "anatomy",
 }
 
 
