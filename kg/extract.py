@@ -25,6 +25,8 @@ from kg.namespaces import Minter
 from kg.vocabulary import ONTOLOGY_DIR, Vocabulary, fold, number_variants, tokens
 
 EXTRACTOR_VERSION = "1"
+EXAMPLE_MARKERS = frozenset({"such as", "like", "including", "for example"})
+SUBORDINATORS = frozenset({"while", "whereas", "although", "though", "because", "since", "if", "unless", "when"})
 
 
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
@@ -84,6 +86,14 @@ class Cues:
         return frozenset(self.raw["determiners"])
 
     @cached_property
+    def non_entities(self) -> frozenset[str]:
+        return frozenset(self.raw.get("non_entities", []))
+
+    @cached_property
+    def non_entity_first(self) -> frozenset[str]:
+        return frozenset(self.raw.get("non_entity_first", []))
+
+    @cached_property
     def generic(self) -> frozenset[str]:
         return frozenset(self.raw["generic_heads"])
 
@@ -107,6 +117,7 @@ class SentenceContext:
     section: str
     mentions: list[Mention]
     subjects: list[Arg] = field(default_factory=list)  # subjects of claims found so far
+    items: list[SentenceContext] = field(default_factory=list)  # list items after a lead-in ending in ':'
 
 
 class Extractor:
@@ -153,6 +164,13 @@ class Extractor:
             contexts.append(SentenceContext(s.index, s.span.begin, s.span.text, s.section, mentions))
         salience = self._salience(result.mentions)
         focus = self._author_focus(contexts)
+        for n, ctx in enumerate(contexts):
+            if ctx.text.rstrip().endswith(":"):
+                for item in contexts[n + 1:]:
+                    if item.section != "body" or (item.text.rstrip().endswith((".", "!", "?"))
+                                                  and len(item.text.split()) > 10):
+                        break
+                    ctx.items.append(item)
         for n, ctx in enumerate(contexts):
             if ctx.section in ("title", "byline", "specialties", "heading"):
                 continue
@@ -206,7 +224,13 @@ class Extractor:
         if "inner" in pattern:
             b, e = m.span("inner")
             args[pattern["inner"]] = self._list_args(ctx, b, e, slots, pattern["inner"], minter, result)
-        if "right" in pattern:
+        per_item: list[tuple[int, list[Arg]]] = []
+        if "right" in pattern and ctx.items and not ctx.text[m.end():].strip(" :"):
+            slot = pattern["right"]
+            per_item = [(item.index, self._list_args(item, 0, len(item.text), slots, slot, minter, result))
+                        for item in ctx.items]
+            args[slot] = [a for _, found in per_item for a in found]
+        elif "right" in pattern:
             slot = pattern["right"]
             if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE):
                 args[slot] = self._resolve(ctx, prev, slots[slot])
@@ -214,17 +238,29 @@ class Extractor:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if "topic" in pattern:
             args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
+        if "topic_treatment" in pattern:
+            args[pattern["topic_treatment"]] = (self._topic(ctx, None, ["treatment"])
+                                                or self._salient(args, salience, ["treatment"]))
         if "salient" in pattern:
             args[pattern["salient"]] = self._salient(args, salience, slots[pattern["salient"]])
         if not args["subject"] or not args["object"]:
             return []
         if "left" in pattern and args[pattern["left"]]:
             ctx.subjects = args[pattern["left"]]
+        if re.match(r"(?:one of\s+)?(?:a|an|the)\s", m.group(), re.IGNORECASE) and ctx.text[:m.start()].rstrip().endswith(","):
+            clause_start = m.start()  # an appositive ("X, the most common cause of Y") has its own polarity
         negated, cues = self._polarity(ctx.text, clause_start, m, pattern)
         certainty, hedge_cues = self._certainty(ctx.text, clause_start, m.end())
         predicate = self.cues.raw["predicates"][name]
-        return [Claim(s.iri, predicate, o.iri, ctx.index, negated, certainty, tuple(cues + hedge_cues))
-                for s in args["subject"] for o in args["object"] if s.iri != o.iri]
+        groups = per_item or [(ctx.index, args[pattern.get("right", "object")])]
+        other = "subject" if pattern.get("right", "object") == "object" else "object"
+        out = []
+        for index, found in groups:
+            pairs = [(a, o) for a in args[other] for o in found] if other == "subject" else \
+                [(o, a) for a in args[other] for o in found]
+            out += [Claim(s.iri, predicate, o.iri, index, negated, certainty, tuple(cues + hedge_cues))
+                    for s, o in pairs if s.iri != o.iri]
+        return out
 
     # ---- clause scope ----------------------------------------------------------------------
 
@@ -233,6 +269,10 @@ class Extractor:
         start = 0
         for b in self.cues.boundary.finditer(text, 0, pos):
             start = b.end()
+            word = b.group().strip(" ,").lower()
+            comma = text.find(",", start, pos)
+            if word in SUBORDINATORS and comma >= 0:
+                start = comma + 1  # "When that is not enough, X is used": the main clause follows the comma
         for t in re.finditer(r"\bthat\b", text[:pos], re.IGNORECASE):
             before = text[max(0, t.start() - 40):t.start()].lower().split()
             if t.end() > start and before and before[-1].strip(",") in self.cues.raw["complementizer_verbs"]:
@@ -240,6 +280,10 @@ class Extractor:
         return start
 
     def _clause_end(self, text: str, pos: int) -> int:
+        extra = self.cues.raw.get("right_clause_end")
+        hit = re.search(extra, text[pos:], re.IGNORECASE) if extra else None
+        if hit:
+            text = text[:pos + hit.start()]
         m = re.search(r"[;:]|\.(?:\s|$)|\b(?:which|who|that|but|while|whereas|because|although|so that|if|unless|when|in order to|to determine|to help)\b"
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
         return pos + m.start() if m else len(text)
@@ -261,7 +305,12 @@ class Extractor:
         relative = self._relative_antecedent(ctx, mentions, b, e)
         if relative is not None:
             return relative
+        if re.search(r"\b(?:which|who)\s*$", ctx.text[max(0, b - 8):b], re.IGNORECASE) and not mentions:
+            before = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
+            return [self._arg(before[-1], ctx)] if before else []
         head = ctx.text[b:e].strip().lower()
+        if not mentions and ctx.subjects and self._VERB_GAP.match(head):
+            return [a for a in ctx.subjects if self._fits(a.iri, slots[slot])]  # "... and is managed by"
         first_word = re.match(r"^[\W]*([a-z']+(?:\s+(?:treatment|treatments|procedure|drug|medication))?)", head)
         pronouns = self.cues.raw["pronouns"]
         about_author = (first_word and first_word.group(1) in pronouns["author"]) or (
@@ -272,7 +321,13 @@ class Extractor:
             return [Arg(focus, ctx.begin + b, ctx.begin + b)] if ok and focus else []
         if mentions:
             return self._adjacent_group(ctx, mentions, e) or self._group(ctx, mentions, e)
-        if first_word and first_word.group(1) in pronouns["concept"]:
+        pronoun = next((p for p in sorted(pronouns["concept"], key=len, reverse=True)
+                        if re.match(rf"^\W*{re.escape(p)}\b", head)), None)
+        if pronoun in ("this", "these"):
+            before = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
+            if before:
+                return [self._arg(before[-1], ctx)]  # "X ...; this can lead to Y": the nearest antecedent
+        if pronoun:
             return self._resolve(ctx, prev, slots[slot])
         return self._mint_from(ctx, b, e, slots, slot, minter, result, strip_verbs=True)
 
@@ -352,17 +407,28 @@ class Extractor:
         text = ctx.text
         out: list[Arg] = []
         pos = b
-        pieces = []
+        pieces: list[tuple[int, int, str]] = []
+        spans = [(m.begin - ctx.begin, m.end - ctx.begin) for m in ctx.mentions]
+        sep_text = ""
         for sep in self.cues.separators.finditer(text, b, e):
-            pieces.append((pos, sep.start()))
-            pos = sep.end()
-        pieces.append((pos, e))
-        for pb, pe in pieces:
+            if any(mb < sep.start() < me for mb, me in spans):
+                continue  # never split inside a mention ("itchy, flaky scalp")
+            pieces.append((pos, sep.start(), sep_text))
+            pos, sep_text = sep.end(), sep.group().strip().lower()
+        pieces.append((pos, e, sep_text))
+        last_was_arg = False
+        for pb, pe, sep_before in pieces:
+            if not text[pb:pe].strip():
+                continue
+            if sep_before in EXAMPLE_MARKERS and last_was_arg:
+                break  # "wrinkles caused by muscle movement, such as frown lines": examples of the other slot
+            if sep_before == "," and last_was_arg and re.match(r"\s*(?:a|an|the)\s", text[pb:pe], re.IGNORECASE):
+                last_was_arg = False
+                continue  # an appositive: "levothyroxine, a daily tablet that ..."
             mentions = [m for m in self._mentions_in(ctx, pb, pe) if self._fits(m.concept, slots[slot])]
-            if mentions:
-                out.append(self._arg(mentions[0], ctx))
-            else:
-                out.extend(self._mint_from(ctx, pb, pe, slots, slot, minter, result))
+            found = [self._arg(mentions[0], ctx)] if mentions else self._mint_from(ctx, pb, pe, slots, slot, minter, result)
+            out.extend(found)
+            last_was_arg = bool(found)
         seen: set[str] = set()
         return [a for a in out if not (a.iri in seen or seen.add(a.iri))]
 
@@ -376,11 +442,19 @@ class Extractor:
         if not kind:
             return []
         phrase = self.cues.fillers.sub(" ", ctx.text[b:e])
+        phrase = re.split(r"\s(?:on|in|at|for|after|within|during|over|under|around|from|into|with|without|by|"
+                          r"than|because|before|while|until)\s", " " + phrase + " ", maxsplit=1)[0]
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", phrase)
+        lowered = [w.lower() for w in words]
+        if any(w in self.cues.non_entities or w[0].isdigit() for w in lowered) or (
+                lowered and lowered[0] in self.cues.non_entity_first):
+            return []
         if strip_verbs:
             words = self._strip_aux(words)
         while words and words[0].lower() in self.cues.determiners:
             words = words[1:]
+        if len(words) == 1 and words[0].lower().endswith("ly"):
+            return []
         if not words or len(words) > 4 or words[-1].lower() in self.cues.generic or any(
                 w.lower() in self.cues.generic and i == 0 for i, w in enumerate(words)):
             return []

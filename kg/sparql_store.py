@@ -242,15 +242,22 @@ def normalise_term(term: dict[str, Any]) -> dict[str, Any]:
     return {"type": kind or "uri", "value": value}
 
 
-def json_rows(response: httpx.Response, max_rows: int | None = None) -> list[dict[str, Any]]:
-    """SPARQL-JSON bindings of a SELECT answer, normalised (see :func:`normalise_term`)."""
+def solutions(response: httpx.Response, max_rows: int | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """Variables and normalised rows (see :func:`normalise_term`) of a SPARQL JSON answer."""
     try:
-        bindings = response.json()["results"]["bindings"]
-    except (ValueError, KeyError, TypeError) as exc:
+        data = response.json()
+        names = list(data["head"].get("vars", []))
+        bindings = data["results"]["bindings"]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StoreUnavailable(f"the SPARQL endpoint sent no SPARQL JSON results: {exc!r}") from exc
     if max_rows is not None:
         bindings = bindings[:max_rows]
-    return [{name: normalise_term(t) for name, t in row.items()} for row in bindings]
+    return names, [{name: normalise_term(t) for name, t in row.items()} for row in bindings]
+
+
+def json_rows(response: httpx.Response, max_rows: int | None = None) -> list[dict[str, Any]]:
+    """The normalised rows of a SELECT answer."""
+    return solutions(response, max_rows)[1]
 
 
 def json_boolean(response: httpx.Response) -> bool:
