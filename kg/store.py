@@ -75,6 +75,7 @@ class OxigraphGraphStore(GraphStore):
 
     def __init__(self, path: Path | str | None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if path is None:
                 self.ox = ox.Store()
@@ -127,7 +128,7 @@ class OxigraphGraphStore(GraphStore):
         if self.path is not None:
             try:
                 self.ox.flush()
-            except OSError:
+            except (OSError, RuntimeError):  # a read-only store cannot flush
                 pass
         del self.rdflib_store
         del self.ox

@@ -1,0 +1,208 @@
+"""Claim extraction: the seed's expected file, the test articles, negation and hedge scope."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from api.settings import Settings
+from kg.article import parse_article
+from kg.evaluate import evaluate_dir, format_report
+from kg.extract import Extractor
+from kg.namespaces import BIOLINK, Minter, sparql_prologue
+from kg.store import OxigraphGraphStore
+from tests.paths import BASE_IRI, DATA, SEED_ARTICLE_IRI, SEED_EXPECTED
+
+PRED = {"causes": str(BIOLINK.causes), "treats": str(BIOLINK.treats), "prevents": str(BIOLINK.prevents),
+        "contains": "https://w3id.org/healthkg/ontology#contains",
+        "distinctFrom": "https://w3id.org/healthkg/ontology#distinctFrom"}
+
+
+@pytest.fixture(scope="module")
+def extractor() -> Extractor:
+    return Extractor.default()
+
+
+@pytest.fixture(scope="module")
+def seed_store(seed_settings: Settings) -> Any:
+    store = OxigraphGraphStore(seed_settings.data_dir / "current" / "store", read_only=True)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, Any]:
+    return json.loads(SEED_EXPECTED.read_text())
+
+
+def concepts_labelled(store: OxigraphGraphStore, label: str) -> set[str]:
+    """Concepts whose prefLabel or altLabel is ``label``, ignoring case (as the expected file says)."""
+    rows = store.select(sparql_prologue() + """
+        SELECT DISTINCT ?c WHERE { ?c a skos:Concept ; skos:prefLabel|skos:altLabel ?l
+                                   FILTER(LCASE(STR(?l)) = LCASE(?want)) }""".replace("?want", json.dumps(label)))
+    return {r["c"]["value"] for r in rows}
+
+
+def claims_in_store(store: OxigraphGraphStore) -> list[dict[str, Any]]:
+    rows = store.select(sparql_prologue() + """
+        SELECT ?claim ?s ?p ?o ?neg ?hedged ?text WHERE {
+          ?claim a schema:Claim ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+                 biolink:negated ?neg ; hk:hedged ?hedged ; prov:wasDerivedFrom ?sentence .
+          ?sentence nif:anchorOf ?text }""")
+    return [{k: r[k]["value"] for k in r} for r in rows]
+
+
+def test_seed_meets_every_expected_claim(seed_store: OxigraphGraphStore, expected: dict[str, Any]) -> None:
+    claims = claims_in_store(seed_store)
+    for want in expected["claims"]:
+        subjects, objects = concepts_labelled(seed_store, want["subject"]), concepts_labelled(seed_store, want["object"])
+        assert subjects and objects, f"no concept labelled {want['subject']!r} or {want['object']!r}"
+        same = [c for c in claims if c["s"] in subjects and c["o"] in objects and c["p"] == PRED[want["predicate"]]]
+        with_evidence = [c for c in same if want["evidence"] in c["text"]]
+        assert with_evidence, f"missing claim {want}"
+        polarity = "true" if want["negated"] else "false"
+        assert any(c["neg"] == polarity for c in with_evidence), f"wrong polarity for {want}"
+        if want.get("hedged"):
+            assert any(c["hedged"] == "true" for c in with_evidence), f"not hedged: {want}"
+        # no claim may contradict one listed: the opposite polarity appears nowhere
+        assert not any(c["neg"] != polarity for c in same), f"contradicting claim for {want}"
+
+
+def test_seed_has_no_forbidden_direct_triple(seed_store: OxigraphGraphStore, expected: dict[str, Any]) -> None:
+    for f in expected["forbidden_direct_triples"]:
+        for s in concepts_labelled(seed_store, f["subject"]):
+            for o in concepts_labelled(seed_store, f["object"]):
+                assert not seed_store.ask(f"ASK {{ <{s}> <{PRED[f['predicate']]}> <{o}> }}"), f
+    # and an affirmed, unhedged claim does get its direct triple
+    (botox,) = concepts_labelled(seed_store, "Botox injection")
+    (wrinkles,) = concepts_labelled(seed_store, "wrinkles")
+    assert seed_store.ask(f"ASK {{ <{botox}> <{PRED['treats']}> <{wrinkles}> }}")
+
+
+def test_seed_author_and_distinct_concepts(seed_store: OxigraphGraphStore, expected: dict[str, Any]) -> None:
+    art = expected["article"]
+    rows = seed_store.select(sparql_prologue() + f"""
+        SELECT ?title ?name ?prefix ?years (GROUP_CONCAT(?topic; separator="|") AS ?topics) WHERE {{
+          <{SEED_ARTICLE_IRI}> schema:headline ?title ; schema:author ?p .
+          ?p schema:name ?name ; schema:honorificPrefix ?prefix ; hk:yearsOfExperience ?years ;
+             schema:knowsAbout ?topic }} GROUP BY ?title ?name ?prefix ?years""")
+    (row,) = rows
+    assert art["title_contains"] in row["title"]["value"]
+    assert row["name"]["value"] == art["author"]
+    assert row["prefix"]["value"] == art["author_prefix"]
+    assert int(row["years"]["value"]) == art["author_years_of_experience"]
+    assert sorted(row["topics"]["value"].split("|")) == sorted(art["author_knows_about"])
+    for a, b in expected["distinct_concepts"]:
+        ca, cb = concepts_labelled(seed_store, a), concepts_labelled(seed_store, b)
+        assert ca and cb and not (ca & cb)
+
+
+def test_sparql_which_articles_deny_botox_causes_hair_loss(seed_store: OxigraphGraphStore) -> None:
+    """The researcher's question, in plain SPARQL over the built graph."""
+    rows = seed_store.select(sparql_prologue() + """
+        SELECT ?article ?title ?authorName ?sentence ?quote ?begin ?end WHERE {
+          ?s skos:prefLabel "Botox injection"@en . ?o skos:prefLabel "hair loss"@en .
+          ?claim rdf:subject ?s ; rdf:predicate biolink:causes ; rdf:object ?o ; biolink:negated true ;
+                 prov:wasDerivedFrom ?sentence ; prov:wasAttributedTo ?author ; dcterms:isPartOf ?article .
+          ?article schema:headline ?title . ?author schema:name ?authorName .
+          ?sentence nif:anchorOf ?quote ; nif:beginIndex ?begin ; nif:endIndex ?end ; nif:referenceContext ?ctx .
+          ?ctx nif:isString ?text .
+          FILTER(SUBSTR(?text, ?begin + 1, ?end - ?begin) = ?quote)
+        } ORDER BY ?begin""")
+    assert len(rows) == 2  # the second paragraph and the conclusion
+    assert {r["article"]["value"] for r in rows} == {SEED_ARTICLE_IRI}
+    assert all(r["authorName"]["value"] == "Olivia Thompson" for r in rows)
+    assert all("Botox injections do not cause hair loss" in r["quote"]["value"] for r in rows)
+
+
+def test_eval_over_test_articles_meets_targets() -> None:
+    report = evaluate_dir(DATA, base_iri=BASE_IRI)
+    micro = report["micro"]
+    assert len(report["articles"]) >= 9
+    assert micro["precision"] >= 0.9, format_report(report)
+    assert micro["recall"] >= 0.8, format_report(report)
+    assert micro["negation_errors"] == 0, format_report(report)
+    assert micro["author_errors"] == 0, format_report(report)
+
+
+def test_every_test_article_graph_conforms_to_shapes(extractor: Extractor) -> None:
+    from kg.article import load_article
+    from kg.rdf import article_graph
+
+    minter = Minter(BASE_IRI)
+    paths = sorted(p for p in DATA.iterdir() if p.suffix in (".txt", ".md"))
+    assert len(paths) >= 9
+    for path in paths:
+        article = load_article(path)
+        graph = article_graph(article, extractor.extract(article, minter), minter)
+        assert extractor.validate(graph) == [], path.name
+
+
+def test_broken_graphs_do_not_conform(extractor: Extractor) -> None:
+    from rdflib import Literal, URIRef
+
+    from kg.namespaces import SCHEMA
+    from kg.rdf import article_graph
+
+    minter = Minter(BASE_IRI)
+    article = parse_article(b"Title\n\nStress does not cause acne.\n", "t.txt")
+    extraction = extractor.extract(article, minter)
+    (claim,) = extraction.claims
+    assert claim.negated
+    graph = article_graph(article, extraction, minter)
+    assert extractor.validate(graph) == []
+    graph.add((URIRef(claim.subject), URIRef(claim.predicate), URIRef(claim.object)))  # says the opposite
+    assert any("Negated claim" in v for v in extractor.validate(graph))
+    graph = article_graph(article, extraction, minter)
+    graph.remove((URIRef(minter.article("t")), SCHEMA.headline, None))
+    graph.add((URIRef(minter.sentence("t", 1)), URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#beginIndex"), Literal(-1)))
+    assert len(extractor.validate(graph)) >= 2
+
+
+CASES = [
+    # (sentence, subject, predicate, object, negated, hedged)
+    ("Minoxidil does not cause acne.", "minoxidil", "causes", "acne", True, False),
+    ("There is no evidence that stress causes rosacea.", "stress", "causes", "rosacea", True, False),
+    ("Sunscreen never causes melasma.", "sunscreen", "causes", "melasma", True, False),
+    ("Psoriasis is not caused by smoking.", "smoking", "causes", "psoriasis", True, False),
+    ("Hair loss can be caused by stress.", "stress", "causes", "hair loss", False, True),
+    ("Telogen effluvium may occur as a result of iron deficiency.", "iron deficiency", "causes", "telogen effluvium", False, True),
+    ("Finasteride is used to treat androgenetic alopecia.", "finasteride", "treats", "androgenetic alopecia", False, False),
+    ("Minoxidil will not cure alopecia areata.", "minoxidil", "treats", "alopecia areata", True, False),
+    ("Retinoids typically reduce fine lines.", "retinoids", "treats", "fine lines", False, True),
+    ("Acne is treated with tretinoin.", "tretinoin", "treats", "acne", False, False),
+    ("Keratin treatments contain formaldehyde.", "keratin treatment", "contains", "formaldehyde", False, False),
+    ("Minoxidil treats hair loss, but it does not cure alopecia areata.", "minoxidil", "treats", "alopecia areata", True, False),
+    ("Minoxidil treats hair loss, but it does not cure alopecia areata.", "minoxidil", "treats", "hair loss", False, False),
+    ("Biotin is not only safe but treats brittle nails.", None, None, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("sentence", "subject", "predicate", "obj", "negated", "hedged"), CASES)
+def test_negation_and_hedge_scope(extractor: Extractor, sentence: str, subject: str | None, predicate: str | None,
+                                  obj: str | None, negated: bool | None, hedged: bool | None) -> None:
+    minter = Minter(BASE_IRI)
+    article = parse_article(f"Title\n\n{sentence}\n".encode(), "case.txt")
+    claims = extractor.extract(article, minter).claims
+    label = {iri: c.label for iri, c in extractor.vocab.concepts.items()}
+    found = {(label.get(c.subject), c.predicate, label.get(c.object)): c for c in claims}
+    if subject is None:
+        assert all(not c.negated for c in claims)  # "not only" is no negation
+        return
+    claim = found.get((extractor.vocab.concepts[next(i for i, lab in label.items() if lab == subject)].label,
+                       PRED[str(predicate)], obj))
+    assert claim is not None, (sentence, [(label.get(c.subject), c.predicate, label.get(c.object)) for c in claims])
+    assert claim.negated is negated
+    assert claim.hedged is hedged
+
+
+def test_unknown_argument_is_minted_not_dropped(extractor: Extractor) -> None:
+    minter = Minter(BASE_IRI)
+    article = parse_article(b"Title\n\nHair loss can be caused by frobnitis.\n", "m.txt")
+    result = extractor.extract(article, minter)
+    (claim,) = result.claims
+    minted = result.minted[claim.subject]
+    assert minted.label == "frobnitis" and claim.subject.startswith(BASE_IRI)
+    assert "http://schema.org/MedicalCause" in minted.types
