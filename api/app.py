@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query
 
 from api.errors import install_error_handlers
+from api.resources import build_resource_router
 from api.search import SearchParams, SearchService
 from api.settings import Settings
 from api.state import ServingState
@@ -86,4 +87,6 @@ def _routes(app: FastAPI, state: ServingState) -> None:
     @app.post("/search", tags=["search"], summary="Semantic search (JSON body)")
     def search_post(params: SearchParams) -> dict[str, Any]:
         return search.search(params)
+
+    app.include_router(build_resource_router(state))
 

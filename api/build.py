@@ -26,6 +26,7 @@ import numpy as np
 
 from embeddings.encoder import Encoder
 from embeddings.index import VectorIndex
+from embeddings.lexical import LexicalIndex
 from kg.article import Article, article_files, load_article
 from kg.errors import ArticleError, HealthKGError
 from kg.extract import Extractor
@@ -146,6 +147,10 @@ class Builder:
             store.close()
         index = self._build_index(articles, report)
         index.save(tmp / "index")
+        LexicalIndex.build([s.span.text for a in articles for s in a.sentences],
+                           [self.minter.sentence(a.slug, s.index) for a in articles for s in a.sentences]
+                           ).save(tmp / "lexical")
+        self._save_concept_vectors(tmp / "concepts")
         manifest = {"generation": gen_id, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "fingerprint": fingerprint, "model": self.encoder.model_id, "base_iri": self.config.base_iri,
                     "articles": entries, "errors": report.errors, "violations": report.violations,
@@ -238,6 +243,19 @@ class Builder:
         matrix = np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
         corpus = {self.minter.article(a.slug): a.content_hash for a in articles}
         return VectorIndex.build(matrix, iris, self.encoder.model_id, corpus)
+
+
+    def _save_concept_vectors(self, directory: Path) -> None:
+        """Vectors of every vocabulary label, for linking paraphrases in queries; cached per vocabulary."""
+        labels = [(c.iri, label) for c in self.extractor.vocab.concepts.values() for label in (c.label, *c.alt_labels)]
+        key = f"{self.extractor.vocab.fingerprint}-{self.encoder.model_id}".replace("/", "_")
+        cache = self.config.data_dir / "cache" / "concepts" / f"{key}.npy"
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        if not cache.exists():
+            _atomic_save_npy(cache, self.encoder.encode([label for _, label in labels]))
+        directory.mkdir()
+        shutil.copy(cache, directory / "vectors.npy")
+        (directory / "labels.json").write_text(json.dumps(labels))
 
 
 def oxigraph_generation_store(path: Path, previous: Path | None) -> GraphStore:

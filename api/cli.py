@@ -67,6 +67,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval_search(args: argparse.Namespace) -> int:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.evaluate_search import evaluate_search, format_table
+    from api.search import SearchService
+
+    settings = _settings(args)
+    app = create_app(settings)
+    with TestClient(app):  # runs the lifespan: loads the current generation
+        report = evaluate_search(SearchService(app.state.hk), Path(args.file), settings.base_iri)
+    print(json.dumps(report, indent=1) if args.json else format_table(report))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="healthkg", description=__doc__)
@@ -86,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("dir")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=cmd_eval)
+    es = sub.add_parser("eval-search", help="nDCG@10, recall@10, MRR of dense, bm25 and hybrid on labelled queries")
+    es.add_argument("file")
+    es.add_argument("--json", action="store_true")
+    es.set_defaults(func=cmd_eval_search)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

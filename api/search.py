@@ -4,13 +4,37 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import numpy as np
+
 from pydantic import BaseModel, Field
 
 from api import graphdata
+from api.answer import answer, link_query
 from api.state import ServingState
 from kg.errors import BadRequest
 
 Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60
+RRF_POOL = 100
+
+
+def reciprocal_rank_fusion(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[tuple[str, float]]:
+    """Fuse ranked lists: score = sum of 1 / (k + rank); ties keep the first list's order."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, (iri, _) in enumerate(ranking):
+            scores[iri] = scores.get(iri, 0.0) + 1.0 / (k + rank + 1)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+def boost_evidence(ranked: list[tuple[str, float]], result: dict[str, Any], linked: set[str]) -> list[tuple[str, float]]:
+    """Hybrid reranking from the graph: a sentence that states (or denies) a claim linking two of the
+    query's concepts gets one extra first-rank vote."""
+    evidence = {p["sentence"] for c in result["claims"] if c["subject"] in linked and c["object"] in linked
+                for p in c["supported_by"] + c["denied_by"]}
+    bonus = 1.0 / (RRF_K + 1)
+    boosted = [(iri, score + bonus * (iri in evidence)) for iri, score in ranked]
+    return sorted(boosted, key=lambda kv: -kv[1])
 
 
 class SearchParams(BaseModel):
@@ -22,7 +46,7 @@ class SearchParams(BaseModel):
     k: int = Field(10, ge=1, le=100, description="How many hits to return.")
     offset: int = Field(0, ge=0, le=10_000, description="Hits to skip, for pagination.")
     mode: Mode = Field("hybrid", description="dense (vectors), bm25 (words) or hybrid (both, fused by RRF).")
-    min_score: float | None = Field(None, description="Drop hits scoring below this.")
+    min_score: float | None = Field(None, allow_inf_nan=False, description="Drop hits scoring below this.")
     article: str | None = Field(None, description="Only hits from this article IRI.")
     author: str | None = Field(None, description="Only hits from articles by this author (IRI or name).")
     entity_type: str | None = Field(None, description="Only sentences mentioning a concept of this type IRI.")
@@ -34,6 +58,10 @@ def check_query(params: SearchParams, max_length: int) -> str:
     q = params.q.strip()
     if not q:
         raise BadRequest("q must not be empty", {"field": "q"})
+    try:
+        q.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadRequest("q is not valid Unicode text (lone surrogate)", {"field": "q"}) from exc
     if len(q) > max_length:
         raise BadRequest(f"q is longer than {max_length} characters", {"field": "q", "length": len(q)})
     return q
@@ -53,17 +81,29 @@ class SearchService:
         filtered = any(getattr(params, f) is not None for f in
                        ("article", "author", "entity_type", "predicate", "negated", "min_score"))
         pool = min(gen.index.meta.count, max(want * (10 if filtered else 1), want))
-        ranked = self.rank(q, pool, params.mode)
+        vector = None if params.mode == "bm25" else self.state.encoder.encode_query(q)
+        ranked = self.rank(q, pool, params.mode, vector)
+        concepts = link_query(q, gen, self.state.encoder, vector)
+        result = answer(engine, q, concepts, [iri for iri, _ in ranked[:want]])
+        if params.mode == "hybrid":
+            ranked = boost_evidence(ranked, result, {c["iri"] for c in concepts})
         hits = self._hits(engine, ranked)
         hits = [h for h in hits if self._keep(h, params)]
         page = hits[params.offset:want]
         return {"query": q, "mode": params.mode, "k": params.k, "offset": params.offset,
-                "total": len(hits), "generation": gen.name, "hits": page}
+                "total": len(hits), "generation": gen.name, "hits": page, "answer": result}
 
-    def rank(self, q: str, n: int, mode: str) -> list[tuple[str, float]]:
+    def rank(self, q: str, n: int, mode: str, vector: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Sentence IRIs best first: dense cosine, BM25, or both fused by reciprocal rank (k=60)."""
         gen = self.state.current()
-        vector = self.state.encoder.encode_query(q)
-        return gen.index.search(vector, n)
+        if mode == "bm25":
+            return gen.lexical.search(q, n)
+        vector = self.state.encoder.encode_query(q) if vector is None else vector
+        dense = gen.index.search(vector, n if mode == "dense" else max(n, RRF_POOL))
+        if mode == "dense":
+            return dense
+        lexical = gen.lexical.search(q, max(n, RRF_POOL))
+        return reciprocal_rank_fusion([dense, lexical])[:n]
 
     def _hits(self, engine: Any, ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:
         iris = [iri for iri, _ in ranked]

@@ -26,7 +26,7 @@ from api.errors import install_error_handlers
 from api.negotiation import FORMAT_NAMES, negotiate, result_media_type
 from api.settings import Settings
 from api.sparql_examples import examples
-from kg.engine import QueryEngine, QueryOutcome, query_form
+from kg.engine import OxigraphEngine, QueryEngine, QueryOutcome, query_form
 from kg.errors import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
 
 STATIC = Path(__file__).resolve().parent / "static" / "yasgui"
@@ -76,12 +76,13 @@ def operation_from_pairs(pairs: list[tuple[str, str]]) -> Operation:
     if "query" in values and "update" in values:
         raise BadRequest("a request carries a query or an update, not both")
     return Operation(
-        query=values.get("query", [None])[0], update=values.get("update", [None])[0],
+        query=next(iter(values.get("query", [])), None),
+        update=next(iter(values.get("update", [])), None),
         default_graphs=values.get("default-graph-uri", []),
         named_graphs=values.get("named-graph-uri", []),
         using_graphs=values.get("using-graph-uri", []),
         using_named_graphs=values.get("using-named-graph-uri", []),
-        format=(values.get("format") or [None])[-1])
+        format=values["format"][-1] if values.get("format") else None)
 
 
 def split_content_type(header: str | None) -> tuple[str, str | None]:
@@ -212,7 +213,7 @@ class SparqlProtocol:
         outcome: QueryOutcome = await run_in_threadpool(
             self.get_engine().query, op.query, default_graph_uris=op.default_graphs or None,
             named_graph_uris=op.named_graphs or None, media_type=media)
-        return stream(outcome, head=request.method == "HEAD")
+        return await stream(outcome, head=request.method == "HEAD")
 
     async def run_update(self, request: Request, op: Operation) -> Response:
         """Run an update (POST only, enabled, with the bearer token); 204 when done."""
@@ -259,7 +260,7 @@ class SparqlProtocol:
         else:
             query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
         outcome = await run_in_threadpool(engine.query, query, media_type=media)
-        return stream(outcome, head=request.method == "HEAD")
+        return await stream(outcome, head=request.method == "HEAD")
 
 
 def _checked_iri(iri: str) -> str:
@@ -280,16 +281,19 @@ def _graph_exists(engine: QueryEngine, iri: str) -> bool:
     return bool(rows)
 
 
-def stream(outcome: QueryOutcome, *, head: bool = False) -> Response:
+async def stream(outcome: QueryOutcome, *, head: bool = False) -> Response:
     """A streaming response of the engine's bytes (headers only for HEAD)."""
     headers = dict(VARY)
-    if head:
-        close = getattr(outcome.chunks, "close", None)
-        if close is not None:
-            close()
+    if head:  # read the answer to the end so that its worker is free again
+        await run_in_threadpool(_drain, outcome.chunks)
         return Response(b"", media_type=outcome.media_type, headers=headers)
     return StreamingResponse(_iterate(outcome.chunks), media_type=outcome.media_type,
                              headers=headers)
+
+
+def _drain(chunks: Iterator[bytes]) -> None:
+    for _ in chunks:
+        pass
 
 
 def _iterate(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -308,6 +312,14 @@ def yasgui_asset(name: str) -> FileResponse:
         raise NotFound(f"no asset {name!r}")
     return FileResponse(STATIC / name, media_type=ASSETS[name],
                         headers={"Cache-Control": "public, max-age=86400"})
+
+
+def oxigraph_engine(settings: Settings, store_path: Path | str) -> OxigraphEngine:
+    """The embedded engine as the settings say: read-only workers, or one writer when
+    updates are enabled."""
+    return OxigraphEngine(store_path, workers=settings.sparql_workers,
+                          timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows,
+                          writable=settings.update_enabled, base_iri=settings.base_iri)
 
 
 def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine]) -> APIRouter:

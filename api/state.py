@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from api.build import MANIFEST, current_generation
 from api.settings import Settings
 from embeddings.encoder import Encoder
 from embeddings.index import VectorIndex
+from embeddings.lexical import LexicalIndex
 from kg.engine import QueryEngine
 from kg.errors import ServiceUnavailable
 
@@ -30,6 +33,9 @@ class Generation:
     path: Path
     manifest: dict[str, Any]
     index: VectorIndex
+    lexical: LexicalIndex
+    label_vectors: np.ndarray
+    labels: list[tuple[str, str]]  # (concept IRI, label), row for row with label_vectors
 
     @property
     def name(self) -> str:
@@ -60,11 +66,14 @@ class ServingState:
                 return
             manifest = json.loads((path / MANIFEST).read_text())
             index = VectorIndex.load(path / "index", model=self.encoder.model_id)
+            lexical = LexicalIndex.load(path / "lexical")
+            label_vectors = np.load(path / "concepts" / "vectors.npy")
+            labels = [tuple(x) for x in json.loads((path / "concepts" / "labels.json").read_text())]
             if self.engine is None:
                 self.engine = self.engine_factory(path / "store")
             else:
                 self.engine.switch(path / "store")
-            self.generation = Generation(path, manifest, index)
+            self.generation = Generation(path, manifest, index, lexical, label_vectors, labels)  # type: ignore[arg-type]
             log.info("serving generation %s (%d sentences)", self.generation.name, index.meta.count)
 
     def current(self) -> Generation:

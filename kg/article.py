@@ -205,7 +205,7 @@ def parse_markdown(text: str, source_file: str) -> Article:
     if not isinstance(meta, dict) or not str(meta.get("title") or "").strip():
         raise ArticleError(source_file, "front matter has no title")
     title = str(meta["title"]).strip()
-    title_span = find_span(text, title, 0, m.end()) or Span(0, 0, "")
+    title_span = _front_value(text, "title", title, m) or Span(0, 0, "")
     sections = [Section("title", title_span)] if title_span.text else []
     for para in _paragraphs(text, m.end()):
         for line_block in _markdown_blocks(text, para):
@@ -214,13 +214,20 @@ def parse_markdown(text: str, source_file: str) -> Article:
         raise ArticleError(source_file, "no body text after the front matter")
     author = _markdown_author(text, meta, m.end())
     if author and author.bio:
-        bio = find_span(text, author.bio, 0, m.end())
+        bio = _front_value(text, "bio", author.bio, m)
         if bio:
             sections.append(Section("bio", bio))
+    sections.sort(key=lambda s: s.span.begin)
     date = meta.get("date")
     return Article(slugify(Path(source_file).stem), source_file, text, title, author, sections,
                    content_hash(text), date=str(date) if date else None,
                    url=str(meta["url"]) if meta.get("url") else None, format="markdown")
+
+
+def _front_value(text: str, key: str, value: str, front: re.Match[str]) -> Span | None:
+    """Where the value of ``key:`` stands in the front matter (not just anywhere in it)."""
+    k = re.compile(rf"^[ \t]*{key}:[ \t]*", re.M).search(text, front.start("yaml"), front.end("yaml"))
+    return find_span(text, value, k.end(), front.end("yaml")) if k else None
 
 
 def _markdown_blocks(text: str, para: Span) -> list[Section]:

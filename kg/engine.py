@@ -101,10 +101,10 @@ class QueryEngine(ABC):
     def select(self, query: str) -> list[dict[str, Any]]:
         """Run a SELECT over the union of the named graphs; rows as SPARQL-JSON term dicts."""
 
-    def switch(self, store_path: Path | str) -> None:
+    def switch(self, store_path: Path | str) -> None:  # noqa: B027 - optional hook
         """A new build generation appeared at ``store_path``: later queries go to it."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release processes, connections and files."""
 
 
@@ -477,7 +477,8 @@ def _serialise(result: Any, kind: QueryKind, media_type: str, cap: int, sink: _S
     elif kind == "boolean":
         result.serialize(sink, ox.QueryResultsFormat.from_media_type(media_type))
     else:
-        ox.serialize(islice(result, cap), sink, ox.RdfFormat.from_media_type(media_type))
+        ox.serialize(islice(result, cap), sink,  # type: ignore[arg-type]  # a file-like sink
+                     ox.RdfFormat.from_media_type(media_type))
 
 
 # --------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ import time
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from rdflib import BNode, Graph, Literal, URIRef
@@ -60,6 +61,7 @@ XSD_STRING = XSD + "string"
 XSD_BOOLEAN = XSD + "boolean"
 STAGING_PREFIX = "urn:x-healthkg:staging:"
 JSON_RESULTS = "application/sparql-results+json"
+FORM = "application/x-www-form-urlencoded"
 _HEALTHKG_GRAPHS = VOCABULARY_GRAPH.rsplit("/", 1)[0] + "/"
 
 
@@ -139,8 +141,8 @@ class SparqlClient:
         form += [("named-graph-uri", g) for g in named_graph_uris]
         # Virtuoso stops a query by itself after `timeout` ms ("anytime" answer, S1TAT).
         form.append(("timeout", str(max(int(limit * 1000), 1))))
-        response = self._send(self.query_endpoint, limit, data=form, headers={"Accept": accept},
-                              idempotent=True)
+        response = self._send(self.query_endpoint, limit, content=urlencode(form).encode("ascii"),
+                              headers={"Accept": accept, "Content-Type": FORM}, idempotent=True)
         if response.headers.get("x-sql-state") == "S1TAT":
             raise QueryTimeout(f"the query ran longer than {limit:g} s and was cancelled",
                                {"timeout": limit})

@@ -1,0 +1,129 @@
+"""The answer to a search: the claims the graph holds about the concepts a query names,
+with who supports and who denies each, down to the sentence and its offsets."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from api import graphdata
+from api.state import Generation
+from embeddings.encoder import Encoder
+from kg.engine import QueryEngine
+from kg.vocabulary import fold, number_variants, tokens
+
+LABEL_THRESHOLD = 0.62  # cosine between a query phrase and a concept label, for paraphrases
+PREDICATE_HINTS = {
+    "https://w3id.org/biolink/vocab/causes": r"\b(?:caus\w*|lead\w*|trigger\w*|make\w*|result\w*|why|fall out|side effects?)\b",
+    "https://w3id.org/biolink/vocab/treats": r"\b(?:treat\w*|cur\w*|help\w*|fix\w*|reduc\w*|for|work\w*|get rid)\b",
+    "https://w3id.org/biolink/vocab/prevents": r"\b(?:prevent\w*|stop\w*|avoid\w*)\b",
+    "https://w3id.org/healthkg/ontology#contains": r"\b(?:contain\w*|ingredient\w*|in it|what is in|made of)\b",
+}
+_STOP = frozenset("a an the is are do does did can could will would should my your i you it to of in on for and or "
+                  "what why how when who which that this with about make makes".split())
+
+
+def label_index(gen: Generation) -> dict[tuple[str, ...], str]:
+    """Folded label -> concept, with plural/singular variants (explicit labels win)."""
+    cached = getattr(gen, "_label_index", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    index: dict[tuple[str, ...], str] = {}
+    for iri, label in gen.labels:
+        index.setdefault(fold(label), iri)
+    for key, iri in list(index.items()):
+        for variant in number_variants(key):
+            index.setdefault(variant, iri)
+    object.__setattr__(gen, "_label_index", index)
+    return index
+
+
+def link_query(q: str, gen: Generation, encoder: Encoder, vector: np.ndarray | None) -> list[dict[str, Any]]:
+    """Concepts the query names: exact labels first, then label embeddings for paraphrased phrases."""
+    index = label_index(gen)
+    toks = tokens(q)
+    longest = max((len(k) for k in index), default=1)
+    found: dict[str, dict[str, Any]] = {}
+    covered: set[int] = set()
+    i = 0
+    while i < len(toks):
+        for n in range(min(longest, len(toks) - i), 0, -1):
+            iri = index.get(tuple(t for t, _, _ in toks[i:i + n]))
+            if iri:
+                found.setdefault(iri, {"iri": iri, "matched": q[toks[i][1]:toks[i + n - 1][2]], "how": "label",
+                                       "score": 1.0})
+                covered.update(range(i, i + n))
+                i += n
+                break
+        else:
+            i += 1
+    for phrase in _phrases(q, toks, covered):
+        for iri, score in _nearest_labels(gen, encoder, phrase):
+            if iri not in found:
+                found[iri] = {"iri": iri, "matched": phrase, "how": "embedding", "score": round(score, 4)}
+    return sorted(found.values(), key=lambda c: -c["score"])
+
+
+def _phrases(q: str, toks: list[tuple[str, int, int]], covered: set[int]) -> list[str]:
+    """Windows of 2-5 words not already linked by label, with at least two content words."""
+    out = []
+    for n in (5, 4, 3, 2):
+        for i in range(0, max(0, len(toks) - n + 1)):
+            window = range(i, i + n)
+            if covered & set(window):
+                continue
+            words = [toks[j][0] for j in window]
+            if sum(w not in _STOP for w in words) >= 1 and words[-1] not in _STOP:
+                out.append(q[toks[i][1]:toks[i + n - 1][2]])
+    return out[:24]
+
+
+def _nearest_labels(gen: Generation, encoder: Encoder, phrase: str) -> list[tuple[str, float]]:
+    if not len(gen.labels):
+        return []
+    sims = gen.label_vectors @ encoder.encode([phrase])[0]
+    best = int(np.argmax(sims))
+    return [(gen.labels[best][0], float(sims[best]))] if sims[best] >= LABEL_THRESHOLD else []
+
+
+def answer(engine: QueryEngine, q: str, concepts: list[dict[str, Any]], hit_sentences: list[str]) -> dict[str, Any]:
+    """Claims touching the linked concepts, grouped by (subject, predicate, object), most relevant first."""
+    iris = [c["iri"] for c in concepts]
+    if not iris:
+        return {"concepts": [], "claims": []}
+    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for c in graphdata.find_claims(engine, touching=iris):
+        key = (c["subject"], c["predicate"], c["object"])
+        entry = grouped.setdefault(key, {"subject": key[0], "predicate": key[1], "object": key[2],
+                                         "supported_by": [], "denied_by": []})
+        prov = {**c["provenance"], "claim": c["iri"], "hedged": c["hedged"], "certainty": c["certainty"]}
+        entry["denied_by" if c["negated"] else "supported_by"].append(prov)
+    labels = graphdata.concepts(engine, {x for k in grouped for x in (k[0], k[2])} | set(iris))
+    hits = set(hit_sentences)
+    claims = sorted(grouped.values(), key=lambda e: -_relevance(e, q, iris, hits))
+    for e in claims:
+        e["subject_label"] = labels[e["subject"]]["label"]
+        e["object_label"] = labels[e["object"]]["label"]
+        e["verdict"] = _verdict(e)
+        for side in ("supported_by", "denied_by"):
+            e[side].sort(key=lambda p: (p["article"], p["offsets"][0]))
+    linked = [{**c, "label": labels[c["iri"]]["label"], "types": labels[c["iri"]]["types"]} for c in concepts]
+    return {"concepts": linked, "claims": claims}
+
+
+def _relevance(e: dict[str, Any], q: str, iris: list[str], hits: set[str]) -> float:
+    both = e["subject"] in iris and e["object"] in iris
+    hint = PREDICATE_HINTS.get(e["predicate"])
+    in_hits = any(p["sentence"] in hits for p in e["supported_by"] + e["denied_by"])
+    return (4.0 * both + 2.0 * bool(hint and re.search(hint, q, re.IGNORECASE)) + 1.0 * in_hits
+            + 0.1 * len(e["supported_by"] + e["denied_by"]))
+
+
+def _verdict(e: dict[str, Any]) -> str:
+    if e["denied_by"] and not e["supported_by"]:
+        return "denied"
+    if e["supported_by"] and not e["denied_by"]:
+        return "supported"
+    return "disputed"

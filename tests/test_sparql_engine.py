@@ -1,0 +1,225 @@
+"""kg.engine in process: the lexer helpers, datasets, formats, caps, switch, updates."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pyoxigraph as ox
+import pytest
+
+from kg.engine import OxigraphEngine, apply_using, has_dataset_clause
+from kg.errors import BadRequest, Forbidden, NotAcceptable, QuerySyntaxError, QueryTimeout
+from tests.sparql_support import ARTICLE, BASE, VOCABULARY, make_big_store, make_fixture_store
+
+JSON = "application/sparql-results+json"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphEngine]:
+    store = make_fixture_store(tmp_path_factory.mktemp("engine") / "store")
+    eng = OxigraphEngine(store, workers=2, timeout=10, max_rows=1000, base_iri=BASE)
+    yield eng
+    eng.close()
+
+
+def rows(engine: OxigraphEngine, query: str, **kw: object) -> list[dict]:
+    body = engine.query(query, media_type=JSON, **kw).read()  # type: ignore[arg-type]
+    return json.loads(body)["results"]["bindings"]
+
+
+@pytest.mark.parametrize(("update", "using", "named", "expected"), [
+    ("INSERT { ?s a <x:T> } WHERE { ?s ?p ?o }", ["http://g/1"], [],
+     "INSERT { ?s a <x:T> } USING <http://g/1> WHERE { ?s ?p ?o }"),
+    ("insert { ?s a <x:T> } where { ?s ?p ?o }", [], ["http://g/2"],
+     "insert { ?s a <x:T> } USING NAMED <http://g/2> where { ?s ?p ?o }"),
+    ("DELETE WHERE { ?s ?p ?o }", ["http://g/1"], [],
+     "DELETE { ?s ?p ?o } USING <http://g/1> WHERE { ?s ?p ?o }"),
+    ("CLEAR ALL ; INSERT DATA { <a> <b> 'WHERE' }", ["http://g/1"], [],
+     "CLEAR ALL ; INSERT DATA { <a> <b> 'WHERE' }"),
+    ("INSERT { ?s <p> ?o } WHERE { { SELECT ?s ?o WHERE { ?s ?q ?o } } }", ["http://g/1"], [],
+     "INSERT { ?s <p> ?o } USING <http://g/1> WHERE { { SELECT ?s ?o WHERE { ?s ?q ?o } } }"),
+    ("INSERT DATA { <a> <b> <c> } ; DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", [], [],
+     "INSERT DATA { <a> <b> <c> } ; DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }"),
+])
+def test_apply_using(update: str, using: list[str], named: list[str], expected: str) -> None:
+    assert apply_using(update, using, named) == expected
+
+
+@pytest.mark.parametrize("update", [
+    "WITH <http://g/1> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "INSERT { ?s ?p ?o } USING <http://g/1> WHERE { ?s ?p ?o }",
+])
+def test_apply_using_refuses_a_conflict(update: str) -> None:
+    with pytest.raises(BadRequest):
+        apply_using(update, ["http://g/2"], [])
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("SELECT * FROM <http://g> { ?s ?p ?o }", True),
+    ("SELECT * FROM NAMED <http://g> { GRAPH ?g { ?s ?p ?o } }", True),
+    ("SELECT * { ?s <http://ex/from> 'FROM' } # FROM", False),
+    ("SELECT ?from { ?from ?p ?o }", False),
+])
+def test_has_dataset_clause(query: str, expected: bool) -> None:
+    assert has_dataset_clause(query) is expected
+
+
+def test_default_graph_is_the_union_of_named_graphs(engine: OxigraphEngine) -> None:
+    found = rows(engine, "SELECT DISTINCT ?s WHERE { ?s a ?t }")
+    subjects = {r["s"]["value"] for r in found}
+    assert ARTICLE in subjects  # from the article graph
+    assert "https://w3id.org/healthkg/concept/hair-loss" in subjects  # from the vocabulary
+
+
+def test_from_overrides_the_union(engine: OxigraphEngine) -> None:
+    found = rows(engine, f"SELECT DISTINCT ?s FROM <{VOCABULARY}> WHERE {{ ?s ?p ?o }}")
+    assert found and all("/concept/" in r["s"]["value"] for r in found)
+
+
+def test_protocol_dataset_overrides_from(engine: OxigraphEngine) -> None:
+    query = f"SELECT DISTINCT ?s FROM <{VOCABULARY}> WHERE {{ ?s a <http://schema.org/Article> }}"
+    assert rows(engine, query) == []
+    assert rows(engine, query, default_graph_uris=[ARTICLE]) == [
+        {"s": {"type": "uri", "value": ARTICLE}}]
+
+
+def test_named_graph_uris_restrict_graph(engine: OxigraphEngine) -> None:
+    found = rows(engine, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                 named_graph_uris=[VOCABULARY])
+    assert [r["g"]["value"] for r in found] == [VOCABULARY]
+
+
+def test_invalid_graph_iri_is_bad_request(engine: OxigraphEngine) -> None:
+    with pytest.raises(BadRequest):
+        engine.query("ASK {}", media_type=JSON, default_graph_uris=["not an iri"])
+
+
+def test_syntax_error_carries_the_parser_message(engine: OxigraphEngine) -> None:
+    with pytest.raises(QuerySyntaxError) as info:
+        engine.query("SELECT * WHERE { ?s ?p }", media_type=JSON)
+    assert "error at 1:" in info.value.message and info.value.status == 400
+
+
+def test_media_type_must_fit_the_form(engine: OxigraphEngine) -> None:
+    with pytest.raises(NotAcceptable):
+        engine.query("SELECT * {}", media_type="text/turtle")
+    assert rows(engine, "SELECT (1 AS ?one) {}")[0]["one"]["value"] == "1"  # worker still fine
+
+
+def test_xml_csv_tsv_results(engine: OxigraphEngine) -> None:
+    query = (f'SELECT ?name ?topic WHERE {{ <{BASE}person/olivia-thompson> <http://schema.org/name> ?name ; '
+             f'<http://schema.org/knowsAbout> ?topic }} ORDER BY ?topic')
+    xml = engine.query(query, media_type="application/sparql-results+xml")
+    assert xml.media_type == "application/sparql-results+xml"
+    ns = "{http://www.w3.org/2005/sparql-results#}"
+    tree = ElementTree.fromstring(xml.read())
+    assert len(tree.findall(f"{ns}results/{ns}result")) == 2
+    out = engine.query(query, media_type="text/csv")
+    assert out.media_type == "text/csv; charset=utf-8"
+    table = list(csv.reader(io.StringIO(out.read().decode())))
+    assert table == [["name", "topic"], ["Olivia Thompson", "Botox treatments"],
+                     ["Olivia Thompson", "medical dermatology"]]
+    tsv = engine.query(query, media_type="text/tab-separated-values").read().decode()
+    assert tsv.splitlines()[:2] == ["?name\t?topic", '"Olivia Thompson"\t"Botox treatments"']
+
+
+def test_language_tags_and_datatypes_in_json(engine: OxigraphEngine) -> None:
+    found = rows(engine, "SELECT ?l ?y WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?l "
+                         "FILTER(STR(?l) = 'hair loss') BIND(12 AS ?y) }")
+    assert found == [{"l": {"type": "literal", "value": "hair loss", "xml:lang": "en"},
+                      "y": {"type": "literal", "value": "12",
+                            "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
+
+
+@pytest.mark.parametrize(("media", "fmt"), [
+    ("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("application/rdf+xml", ox.RdfFormat.RDF_XML), ("application/ld+json", ox.RdfFormat.JSON_LD)])
+def test_construct_formats_parse_back(engine: OxigraphEngine, media: str, fmt: ox.RdfFormat) -> None:
+    out = engine.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}",
+                       media_type=media)
+    assert out.kind == "graph"
+    triples = list(ox.parse(out.read(), fmt))
+    assert len(triples) == 9
+
+
+def test_select_rows_for_internal_lookups(engine: OxigraphEngine) -> None:
+    found = engine.select("SELECT ?n WHERE { ?p <http://schema.org/name> ?n }")
+    assert found == [{"n": {"type": "literal", "value": "Olivia Thompson"}}]
+
+
+def test_read_only_engine_refuses_updates(engine: OxigraphEngine) -> None:
+    with pytest.raises(Forbidden):
+        engine.update("CLEAR ALL")
+
+
+def test_row_cap_and_streaming_in_chunks(tmp_path: Path) -> None:
+    store = make_big_store(tmp_path / "big", triples=5000)
+    eng = OxigraphEngine(store, workers=1, timeout=10, max_rows=4000)
+    try:
+        out = eng.query("SELECT ?s ?o WHERE { ?s ?p ?o }", media_type=JSON)
+        chunks = list(out.chunks)
+        assert len(chunks) > 1  # more than one 64 KiB chunk: the answer streams
+        assert len(json.loads(b"".join(chunks))["results"]["bindings"]) == 4000
+        graph = eng.query("CONSTRUCT WHERE { ?s ?p ?o }", media_type="application/n-triples").read()
+        assert len(graph.splitlines()) == 4000
+    finally:
+        eng.close()
+
+
+def test_abandoned_stream_frees_its_worker(tmp_path: Path) -> None:
+    store = make_big_store(tmp_path / "big", triples=5000)
+    eng = OxigraphEngine(store, workers=1, timeout=10, max_rows=100_000)
+    try:
+        out = eng.query("SELECT * WHERE { ?s ?p ?o }", media_type=JSON)
+        next(out.chunks)
+        out.chunks.close()  # type: ignore[attr-defined]  # the client went away
+        assert rows(eng, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"]["value"] == "5000"
+    finally:
+        eng.close()
+
+
+def test_timeout_kills_the_query_and_the_pool_recovers(tmp_path: Path) -> None:
+    store = make_big_store(tmp_path / "big", triples=2000)
+    eng = OxigraphEngine(store, workers=1, timeout=1, max_rows=10)
+    try:
+        with pytest.raises(QueryTimeout) as info:
+            eng.query("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", media_type=JSON)
+        assert info.value.status == 503
+        assert rows(eng, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"]["value"] == "2000"
+    finally:
+        eng.close()
+
+
+def test_switch_moves_to_the_new_generation_gracefully(tmp_path: Path) -> None:
+    old = make_big_store(tmp_path / "gen1", triples=5000)
+    new = make_fixture_store(tmp_path / "gen2")
+    eng = OxigraphEngine(old, workers=1, timeout=10)
+    try:
+        in_flight = eng.query("SELECT * WHERE { ?s ?p ?o }", media_type=JSON)
+        eng.switch(new)
+        body = in_flight.read()  # the query started before the switch finishes on gen1
+        assert len(json.loads(body)["results"]["bindings"]) == 5000
+        assert rows(eng, "SELECT ?n WHERE { ?p <http://schema.org/name> ?n }")[0]["n"]["value"] == "Olivia Thompson"
+    finally:
+        eng.close()
+
+
+def test_writable_engine_updates_with_using(tmp_path: Path) -> None:
+    store = make_fixture_store(tmp_path / "rw")
+    eng = OxigraphEngine(store, writable=True, timeout=10, base_iri=BASE)
+    try:
+        eng.update("INSERT { GRAPH <http://ex/out> { ?c a <http://ex/Vocab> } } WHERE { ?c ?p ?o }",
+                   using_graph_uris=[VOCABULARY])
+        found = rows(eng, "SELECT DISTINCT ?c WHERE { GRAPH <http://ex/out> { ?c ?p ?o } }")
+        assert len(found) == 3 and all("/concept/" in r["c"]["value"] for r in found)
+        eng.update("INSERT DATA { GRAPH <http://ex/b> { <http://ex/s> <http://ex/p> <rel> } }")
+        assert rows(eng, "SELECT ?o { GRAPH <http://ex/b> { ?s ?p ?o } }")[0]["o"]["value"] == f"{BASE}rel"
+        with pytest.raises(QuerySyntaxError):
+            eng.update("CLEAR XYZ")
+    finally:
+        eng.close()
