@@ -118,6 +118,7 @@ class SentenceContext:
     mentions: list[Mention]
     subjects: list[Arg] = field(default_factory=list)  # subjects of claims found so far
     items: list[SentenceContext] = field(default_factory=list)  # list items after a lead-in ending in ':'
+    topic_condition: str | None = None  # the article's most mentioned condition ("flare-ups" of what)
 
 
 class Extractor:
@@ -164,6 +165,9 @@ class Extractor:
             contexts.append(SentenceContext(s.index, s.span.begin, s.span.text, s.section, mentions))
         salience = self._salience(result.mentions)
         focus = self._author_focus(contexts)
+        conditions = [(n, iri) for iri, n in salience.items() if "condition" in self.vocab.categories(iri)]
+        for ctx in contexts:
+            ctx.topic_condition = max(conditions)[1] if conditions else None
         for n, ctx in enumerate(contexts):
             if ctx.text.rstrip().endswith(":"):
                 for item in contexts[n + 1:]:
@@ -238,6 +242,10 @@ class Extractor:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if "topic" in pattern:
             args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
+        if "topic_condition" in pattern:
+            earlier = [a for a in (prev.subjects if prev else []) if self._fits(a.iri, ["condition"])]
+            args[pattern["topic_condition"]] = self._topic(ctx, None, ["condition"]) or earlier or (
+                [Arg(ctx.topic_condition, 0, 0)] if ctx.topic_condition else [])
         if "topic_treatment" in pattern:
             args[pattern["topic_treatment"]] = (self._topic(ctx, None, ["treatment"])
                                                 or self._salient(args, salience, ["treatment"]))
@@ -268,8 +276,10 @@ class Extractor:
         """Start of the clause holding ``pos``: after the last boundary or complementizer 'that'."""
         start = 0
         for b in self.cues.boundary.finditer(text, 0, pos):
-            start = b.end()
             word = b.group().strip(" ,").lower()
+            if word in ("which", "who") and text.find(",", b.end(), pos) >= 0:
+                continue  # a closed relative clause (", which ..., ") is parenthetical
+            start = b.end()
             comma = text.find(",", start, pos)
             if word in SUBORDINATORS and comma >= 0:
                 start = comma + 1  # "When that is not enough, X is used": the main clause follows the comma
@@ -320,7 +330,10 @@ class Extractor:
             ok = focus is not None and self._fits(focus, slots[slot])
             return [Arg(focus, ctx.begin + b, ctx.begin + b)] if ok and focus else []
         if mentions:
-            return self._adjacent_group(ctx, mentions, e) or self._group(ctx, mentions, e)
+            group = self._adjacent_group(ctx, mentions, e) or self._group(ctx, mentions, e)
+            start = min(a.begin for a in group) - ctx.begin
+            items = self._list_args(ctx, start, e, slots, slot, minter, result, strip_verbs=True)
+            return items if {a.iri for a in group} <= {a.iri for a in items} else group
         pronoun = next((p for p in sorted(pronouns["concept"], key=len, reverse=True)
                         if re.match(rf"^\W*{re.escape(p)}\b", head)), None)
         if pronoun in ("this", "these"):
@@ -329,7 +342,9 @@ class Extractor:
                 return [self._arg(before[-1], ctx)]  # "X ...; this can lead to Y": the nearest antecedent
         if pronoun:
             return self._resolve(ctx, prev, slots[slot])
-        return self._mint_from(ctx, b, e, slots, slot, minter, result, strip_verbs=True)
+        first_piece = ctx.text.find(",", b, e)
+        return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
+                               strip_verbs=True)
 
     def _relative_antecedent(self, ctx: SentenceContext, mentions: list[Mention], b: int,
                              e: int) -> list[Arg] | None:
@@ -401,8 +416,13 @@ class Extractor:
                 return [Arg(iri, 0, 0)]
         return [Arg(ranked[0][1], 0, 0)] if ranked else []
 
+    def _compound_head(self, ctx: SentenceContext, m: Mention, end: int) -> bool:
+        """'acne scars': the mention only modifies the noun after it, which is the real argument."""
+        after = re.match(r"\s+([A-Za-z-]+)", ctx.text[m.end - ctx.begin:end])
+        return bool(after and after.group(1).lower() in self.cues.raw.get("compound_heads", []))
+
     def _list_args(self, ctx: SentenceContext, b: int, e: int, slots: dict[str, Any], slot: str,
-                   minter: Minter, result: Extraction) -> list[Arg]:
+                   minter: Minter, result: Extraction, strip_verbs: bool = False) -> list[Arg]:
         """Each item of a coordinated list: its first fitting mention, or a minted concept."""
         text = ctx.text
         out: list[Arg] = []
@@ -426,7 +446,13 @@ class Extractor:
                 last_was_arg = False
                 continue  # an appositive: "levothyroxine, a daily tablet that ..."
             mentions = [m for m in self._mentions_in(ctx, pb, pe) if self._fits(m.concept, slots[slot])]
-            found = [self._arg(mentions[0], ctx)] if mentions else self._mint_from(ctx, pb, pe, slots, slot, minter, result)
+            if mentions and self._compound_head(ctx, mentions[0], pe):
+                found = self._mint_from(ctx, mentions[0].begin - ctx.begin, pe, slots, slot, minter, result,
+                                        strip_verbs=strip_verbs)
+            elif mentions:
+                found = [self._arg(mentions[0], ctx)]
+            else:
+                found = self._mint_from(ctx, pb, pe, slots, slot, minter, result, strip_verbs=strip_verbs)
             out.extend(found)
             last_was_arg = bool(found)
         seen: set[str] = set()
@@ -451,6 +477,8 @@ class Extractor:
             return []
         if strip_verbs:
             words = self._strip_aux(words)
+        while len(words) > 1 and re.fullmatch(r"[a-z]+ed", words[-1]):
+            words = words[:-1]  # "serums applied (during ...)"
         while words and words[0].lower() in self.cues.determiners:
             words = words[1:]
         if len(words) == 1 and words[0].lower().endswith("ly"):
@@ -462,6 +490,8 @@ class Extractor:
                              "not", "no", "you", "your", "it", "they", "we", "can", "may", "of", "in", "on", "with",
                              "for", "by", "about", "into", "than", "when", "more", "very") for w in words):
             return []
+        if words[-1].lower() in self.cues.raw.get("condition_aspects", []) and "condition" in slots[slot]:
+            return [Arg(ctx.topic_condition, ctx.begin + b, ctx.begin + e)] if ctx.topic_condition else []
         label = " ".join(words)
         label = label if any(c.isupper() for c in label[1:]) else label.lower()
         iri = minter.concept(label)
