@@ -194,7 +194,6 @@ class Builder:
                       report: BuildReport) -> dict[str, Any]:
         entries: dict[str, Any] = {}
         for article in articles:
-            iri = self.minter.article(article.slug)
             prev = old.get(article.slug)
             if prev and prev["hash"] == article.content_hash:
                 entries[article.slug] = prev

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-
 from pydantic import BaseModel, Field
 
 from api import graphdata

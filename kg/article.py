@@ -31,7 +31,8 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty".split())}
 _YEARS = re.compile(
-    r"\b(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\+?\s+years?\s+(?:of\s+(?:clinical\s+|professional\s+)?experience|in\s+practice)",
+    r"\b(?P<n>\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\+?\s+years?\s+"
+    r"(?:of\s+(?:clinical\s+|professional\s+)?experience|in\s+practice)",
     re.IGNORECASE,
 )
 

@@ -294,7 +294,8 @@ class Extractor:
         hit = re.search(extra, text[pos:], re.IGNORECASE) if extra else None
         if hit:
             text = text[:pos + hit.start()]
-        m = re.search(r"[;:]|\.(?:\s|$)|\b(?:which|who|that|but|while|whereas|because|although|so that|if|unless|when|in order to|to determine|to help)\b"
+        m = re.search(r"[;:]|\.(?:\s|$)|\b(?:which|who|that|but|while|whereas|because|although|so that|if|unless|when"
+                      r"|in order to|to determine|to help)\b"
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
         return pos + m.start() if m else len(text)
 
@@ -397,9 +398,10 @@ class Extractor:
 
     def _topic(self, ctx: SentenceContext, prev: SentenceContext | None, allowed: list[str]) -> list[Arg]:
         """What a recommendation is about: the first condition here or just before, else a treatment."""
+        contexts = [c for c in (ctx, prev) if c is not None]
         for kind in allowed:
-            for c in (ctx, prev):
-                for m in c.mentions if c is not None else []:
+            for c in contexts:
+                for m in c.mentions:
                     if kind in self.vocab.categories(m.concept):
                         return [self._arg(m, c)]
         return []
@@ -455,8 +457,10 @@ class Extractor:
                 found = self._mint_from(ctx, pb, pe, slots, slot, minter, result, strip_verbs=strip_verbs)
             out.extend(found)
             last_was_arg = bool(found)
-        seen: set[str] = set()
-        return [a for a in out if not (a.iri in seen or seen.add(a.iri))]
+        unique: dict[str, Arg] = {}
+        for a in out:
+            unique.setdefault(a.iri, a)
+        return list(unique.values())
 
     def _arg(self, m: Mention, ctx: SentenceContext) -> Arg:
         return Arg(m.concept, m.begin, m.end)
@@ -514,7 +518,7 @@ class Extractor:
         out = []
         for rule in self.cues.adjacent:
             slots = self.cues.raw["slots"][rule["predicate"]]
-            for a, b in zip(ctx.mentions, ctx.mentions[1:]):
+            for a, b in zip(ctx.mentions, ctx.mentions[1:], strict=False):
                 between = ctx.text[a.end - ctx.begin:b.begin - ctx.begin]
                 if not rule["regex"].match(between):
                     continue

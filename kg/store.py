@@ -48,7 +48,7 @@ class GraphStore(ABC):
         """Run an ASK over the union of the named graphs."""
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional for backends holding nothing
         """Release the backend's resources."""
 
 
@@ -113,6 +113,8 @@ class OxigraphGraphStore(GraphStore):
     def select(self, query: str) -> list[dict[str, Any]]:
         # Run and consume on this thread: oxigraph results are bound to their thread.
         solutions = self.ox.query(query, use_default_graph_as_union=True)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise ValueError("select() takes a SELECT query")
         names = [v.value for v in solutions.variables]
         return [
             {n: term_to_json(row[n]) for n in names if row[n] is not None} for row in solutions

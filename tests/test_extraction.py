@@ -157,7 +157,8 @@ def test_broken_graphs_do_not_conform(extractor: Extractor) -> None:
     assert any("Negated claim" in v for v in extractor.validate(graph))
     graph = article_graph(article, extraction, minter)
     graph.remove((URIRef(minter.article("t")), SCHEMA.headline, None))
-    graph.add((URIRef(minter.sentence("t", 1)), URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#beginIndex"), Literal(-1)))
+    begin = URIRef("http://persistence.uni-leipzig.org/nlp2rdf/ontologies/nif-core#beginIndex")
+    graph.add((URIRef(minter.sentence("t", 1)), begin, Literal(-1)))
     assert len(extractor.validate(graph)) >= 2
 
 
@@ -168,7 +169,8 @@ CASES = [
     ("Sunscreen never causes melasma.", "sunscreen", "causes", "melasma", True, False),
     ("Psoriasis is not caused by smoking.", "smoking", "causes", "psoriasis", True, False),
     ("Hair loss can be caused by stress.", "stress", "causes", "hair loss", False, True),
-    ("Telogen effluvium may occur as a result of iron deficiency.", "iron deficiency", "causes", "telogen effluvium", False, True),
+    ("Telogen effluvium may occur as a result of iron deficiency.", "iron deficiency", "causes", "telogen effluvium",
+     False, True),
     ("Finasteride is used to treat androgenetic alopecia.", "finasteride", "treats", "androgenetic alopecia", False, False),
     ("Minoxidil will not cure alopecia areata.", "minoxidil", "treats", "alopecia areata", True, False),
     ("Retinoids typically reduce fine lines.", "retinoids", "treats", "fine lines", False, True),
