@@ -45,7 +45,7 @@ class LexicalIndex:
         if not tokens[0]:
             return []
         docs, scores = self.retriever.retrieve(tokens, k=min(k, len(self.iris)), show_progress=False)
-        return [(self.iris[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        return [(self.iris[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
