@@ -59,10 +59,10 @@ def link_query(q: str, gen: Generation, encoder: Encoder, vector: np.ndarray | N
                 break
         else:
             i += 1
-    for phrase in _phrases(q, toks, covered):
-        for iri, score in _nearest_labels(gen, encoder, phrase):
-            if iri not in found:
-                found[iri] = {"iri": iri, "matched": phrase, "how": "embedding", "score": round(score, 4)}
+    phrases = _phrases(q, toks, covered) if len(found) < 2 else []  # two named concepts: enough to answer
+    for phrase, (iri, score) in zip(phrases, _nearest_labels(gen, encoder, phrases), strict=True):
+        if iri and iri not in found and score >= LABEL_THRESHOLD:
+            found[iri] = {"iri": iri, "matched": phrase, "how": "embedding", "score": round(score, 4)}
     return sorted(found.values(), key=lambda c: -c["score"])
 
 
@@ -77,15 +77,16 @@ def _phrases(q: str, toks: list[tuple[str, int, int]], covered: set[int]) -> lis
             words = [toks[j][0] for j in window]
             if sum(w not in _STOP for w in words) >= 1 and words[-1] not in _STOP:
                 out.append(q[toks[i][1]:toks[i + n - 1][2]])
-    return out[:24]
+    return out[:12]
 
 
-def _nearest_labels(gen: Generation, encoder: Encoder, phrase: str) -> list[tuple[str, float]]:
-    if not len(gen.labels):
-        return []
-    sims = gen.label_vectors @ encoder.encode([phrase])[0]
-    best = int(np.argmax(sims))
-    return [(gen.labels[best][0], float(sims[best]))] if sims[best] >= LABEL_THRESHOLD else []
+def _nearest_labels(gen: Generation, encoder: Encoder, phrases: list[str]) -> list[tuple[str, float]]:
+    """For each phrase, the concept of the most similar label and the cosine (one encoder batch)."""
+    if not phrases or not len(gen.labels):
+        return [("", 0.0)] * len(phrases)
+    sims = encoder.encode(phrases) @ gen.label_vectors.T
+    best = np.argmax(sims, axis=1)
+    return [(gen.labels[int(b)][0], float(sims[i, b])) for i, b in enumerate(best)]
 
 
 def answer(engine: QueryEngine, q: str, concepts: list[dict[str, Any]], hit_sentences: list[str]) -> dict[str, Any]:
