@@ -21,13 +21,17 @@ graph is emptied. Everything happens in ONE request when it fits (``max_request_
 readers see the old graph or the new one, never a mix, and unchanged quads are never
 touched. A graph too large for one request is staged over several requests and patched
 by the last one; the staging graph is then briefly visible to queries over the union.
+(The staging graph is emptied with ``DELETE WHERE``: a ``DROP SILENT GRAPH`` of a graph
+that did not exist when Virtuoso compiled the request does nothing.)
 
 Other limits found: one ``INSERT DATA`` block holds at most about 4990 triples (the
 parser's stack; we send ``chunk_triples`` per block), the request text at most about
 10 MB (SR578), blank nodes are refused in ``INSERT DATA`` (sent in ``INSERT {} WHERE {}``
-blocks, each blank node's triples kept in one block), ``xsd:duration`` literals are
-refused (SR553), and results are cut at ``ResultSetMaxRows`` (default 10000; reported
-here as an error instead of a silent short answer).
+blocks, each blank node's triples kept in one block), integers beyond 64 bits (SR341)
+and ``xsd:duration`` literals (SR553) are refused, updates are compiled slowly and
+capped (SQ199) unless sent with :data:`BULK_PRAGMA`, and results are cut at
+``ResultSetMaxRows`` (10000 in Debian's ini; reported as an error here, never a
+silently short answer).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import logging
 import re
 import time
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -100,6 +104,15 @@ class ChallengeAuth(httpx.Auth):
             yield from self._basic.auth_flow(request)
 
 
+# Virtuoso's endpoint compiles updates with ``big-data-const 0`` when a query cost limit
+# is set ([SPARQL] MaxQueryCostEstimationTime, 400 in Debian's virtuoso.ini): every
+# constant triple becomes code, which compiles slowly (seconds per thousand triples) and
+# is capped at 32 KB of code (SQ199, a few thousand triples of mixed literals). The
+# pragma keeps the triples as data. Its cost: a request that fails at run time is
+# reported as SP031 (the endpoint re-checks it with big-data-const 0), hiding the reason.
+BULK_PRAGMA = "DEFINE sql:big-data-const 1"
+HIDDEN_REASON = "big-data-const"
+
 _TIMEOUT_MARKERS = ("S1T00", "S1TAT", "timed out", "timeout", "estimated execution time")
 
 
@@ -121,7 +134,7 @@ class SparqlClient:
     query_endpoint: str
     update_endpoint: str | None = None
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
     timeout: float = 10.0
     update_timeout: float = 120.0
 
@@ -129,6 +142,13 @@ class SparqlClient:
         auth = ChallengeAuth(self.user, self.password or "") if self.user else None
         self._http = httpx.Client(auth=auth, follow_redirects=False,
                                   transport=httpx.HTTPTransport(retries=1))
+        self._server: str | None = None  # the Server header, once one was seen
+
+    def is_virtuoso(self) -> bool:
+        """Whether the server is Virtuoso (its ``Server`` header; one ``ASK {}`` to learn it)."""
+        if self._server is None:
+            self.query("ASK {}", JSON_RESULTS)
+        return (self._server or "").lower().startswith("virtuoso")
 
     # -- requests ------------------------------------------------------------------------
 
@@ -148,11 +168,16 @@ class SparqlClient:
                                {"timeout": limit})
         return response
 
-    def update(self, update: str, *, timeout: float | None = None) -> None:
-        """POST an update (``application/sparql-update``) to the update endpoint."""
+    def update(self, update: str, *, timeout: float | None = None, bulk: bool = False) -> None:
+        """POST an update (``application/sparql-update``) to the update endpoint.
+
+        ``bulk``: the update carries much constant data (see :data:`BULK_PRAGMA`).
+        """
         if not self.update_endpoint:
             raise Forbidden("no SPARQL update endpoint is configured for the remote store")
         limit = self.update_timeout if timeout is None else timeout
+        if bulk and self.is_virtuoso():
+            update = f"{BULK_PRAGMA} {update}"
         self._send(self.update_endpoint, limit, content=update.encode("utf-8"),
                    headers={"Content-Type": "application/sparql-update; charset=utf-8"},
                    idempotent=False)
@@ -178,6 +203,8 @@ class SparqlClient:
             except httpx.TransportError as exc:
                 raise StoreUnavailable(f"the SPARQL endpoint {url} cannot be reached: {exc!r}",
                                        {"endpoint": url}) from exc
+            if self._server is None:
+                self._server = response.headers.get("server", "")
             _raise_for_status(url, response)
             return response
         raise AssertionError("unreachable")
@@ -206,6 +233,9 @@ def _raise_for_status(url: str, response: httpx.Response) -> None:
         return
     message = server_message(response.content.decode("utf-8", "replace")) or response.reason_phrase
     detail = {"endpoint": url, "status": status}
+    if HIDDEN_REASON in message and "SP031" in message:
+        raise StoreUnavailable(f"the SPARQL endpoint {url} failed while running the update "
+                               "(Virtuoso withholds the reason under big-data-const 1)", detail)
     if status == 400:
         raise QuerySyntaxError(message, detail)
     if status == 401:
@@ -428,19 +458,23 @@ class SparqlGraphStore(GraphStore):
         requests = batch_requests(operations, self.max_request_bytes)
         try:
             for request in requests:
-                self.client.update(request)
-        except HealthKGError:
+                self.client.update(request, bulk=True)
+        except HealthKGError as exc:
             # The article graph is untouched unless the last request got as far as the
             # patch; what the staging graph holds is removed (when the server answers).
-            self._clear_staging(staging)
+            cleanup_error = self._clear_staging(staging)
+            if cleanup_error is not None and HIDDEN_REASON in exc.message:
+                raise cleanup_error from exc  # its message says why (credentials, rights)
             raise
 
-    def _clear_staging(self, staging: str) -> None:
+    def _clear_staging(self, staging: str) -> HealthKGError | None:
         """Best effort: remove what a failed replace left in the staging graph."""
         try:
             self.client.update(f"DROP SILENT GRAPH <{staging}>", timeout=self.client.timeout)
         except HealthKGError as exc:
             log.warning("could not clear the staging graph %s: %s", staging, exc.message)
+            return exc
+        return None
 
     def drop_graph(self, graph_iri: str) -> None:
         check_iri(graph_iri)

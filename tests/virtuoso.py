@@ -109,7 +109,10 @@ class VirtuosoServer:
     def __init__(self, root: Path) -> None:
         self.server_bin, self.isql_bin = virtuoso_binaries()
         self.root = root
-        self.sql_port, self.http_port = free_port(), free_port()
+        self.sql_port = free_port()
+        self.http_port = free_port()
+        while self.http_port == self.sql_port:
+            self.http_port = free_port()
         (root / "vsp").mkdir(parents=True, exist_ok=True)
         self.ini = root / "virtuoso.ini"
         self.ini.write_text(INI.format(root=root, sql_port=self.sql_port, http_port=self.http_port))
@@ -256,6 +259,8 @@ def running_virtuoso(root: Path) -> Iterator[VirtuosoServer]:
             server.stop()
         finally:
             server.kill()
+            for name in ("virtuoso.db", "virtuoso-temp.db", "virtuoso.trx", "virtuoso-temp.trx"):
+                (root / name).unlink(missing_ok=True)  # about 100 MB; the logs stay
 
 
 @pytest.fixture(scope="session")
