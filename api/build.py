@@ -130,7 +130,7 @@ class Builder:
             shutil.rmtree(stale, ignore_errors=True)
         previous = current_generation(data_dir)
         old = read_manifest(previous)
-        gen_id = time.strftime("g%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        gen_id = new_generation_id(previous)
         tmp = gens / f".tmp-{gen_id}"
         tmp.mkdir()
         report = BuildReport(gen_id)
@@ -301,7 +301,19 @@ def _switch_current(data_dir: Path, generation: Path) -> None:
         os.close(fd)
 
 
+def new_generation_id(previous: Path | None) -> str:
+    """A name that sorts after every earlier generation's, even for builds within one second."""
+    now = time.time_ns()
+    name = time.strftime("g%Y%m%dT%H%M%S", time.gmtime(now // 10**9)) + f".{now % 10**9:09d}"
+    if previous is not None and name <= previous.name:
+        name = previous.name.split("-")[0] + "1"  # the clock went back: still sort after the previous one
+    return f"{name}-{uuid.uuid4().hex[:6]}"
+
+
 def _prune(gens: Path, keep: int) -> None:
+    """Remove all but the newest ``keep`` generations, never the one ``current`` points at."""
+    current = (gens.parent / CURRENT).resolve()
     done = sorted((p for p in gens.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
     for old in done[:-keep]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.resolve() != current:
+            shutil.rmtree(old, ignore_errors=True)
