@@ -11,10 +11,12 @@ Same seed, same size: byte-identical files.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from kg.article import parse_article
 from kg.vocabulary import Vocabulary
@@ -40,6 +42,15 @@ class GenArticle:
     text: str
     sentences: int
     body: list[GenSentence]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "sentences": self.sentences,
+                "body": [{"text": s.text, "claims": [list(c) for c in s.claims]} for s in self.body]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], text: str = "") -> GenArticle:
+        body = [GenSentence(s["text"], [tuple(c) for c in s["claims"]]) for s in data["body"]]  # type: ignore[misc]
+        return cls(data["name"], text, data["sentences"], body)
 
 
 @dataclass
@@ -243,7 +254,18 @@ def generate(directory: Path, sentences: int, seed: int = 42, per_article: tuple
         (directory / art.name).write_text(art.text, encoding="utf-8")
         articles.append(art)
         total += art.sentences
+    claims_file(directory).write_text(json.dumps([a.to_json() for a in articles]))
     return Corpus(directory, articles)
+
+
+def claims_file(directory: Path) -> Path:
+    """Where a generated corpus keeps its claims, beside (not inside) the articles directory."""
+    return directory.parent / f"{directory.name}.claims.json"
+
+
+def load_corpus(directory: Path) -> Corpus:
+    """A generated corpus again, from its claims file (article texts are not reloaded)."""
+    return Corpus(directory, [GenArticle.from_json(a) for a in json.loads(claims_file(directory).read_text())])
 
 
 QUERY_FORMS = {

@@ -1,0 +1,222 @@
+"""/search latency: in process (the real app through TestClient) and over HTTP under load.
+
+In process, each query is timed end to end (validation, encoder, index, SPARQL lookups,
+JSON), and the encoder and index are also timed alone on the same queries. Over HTTP, the
+real ``healthkg serve`` runs on a free loopback port and Debian's ``wrk`` drives it with a
+fixed number of connections for a bounded time; when ``wrk`` is missing a small thread pool
+of httpx clients does the same (and says so in the results).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from bench.common import BASE_IRI, REPO, free_port, median, percentile, tree_memory
+
+
+def probe(data_dir: str, queries: list[str], modes: list[str], repeats: int) -> dict[str, Any]:
+    """In-process p50/p99 per mode (median over repeats), the encoder/index share, and memory."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    app = create_app(Settings(data_dir=Path(data_dir), base_iri=BASE_IRI))
+    out: dict[str, Any] = {}
+    with TestClient(app) as client:
+        health = client.get("/health").json()
+        out["index"] = health.get("index")
+        for mode in modes:
+            for q in queries:  # warm: the encoder compiles kernels per input length on first sight
+                client.get("/search", params={"q": q, "mode": mode})
+            p50, p99, errors = [], [], 0
+            for _ in range(repeats):
+                lat = []
+                for q in queries:
+                    t0 = time.perf_counter()
+                    r = client.get("/search", params={"q": q, "mode": mode})
+                    lat.append(time.perf_counter() - t0)
+                    errors += r.status_code != 200
+                p50.append(percentile(lat, 50) * 1000)
+                p99.append(percentile(lat, 99) * 1000)
+            out[mode] = {"p50_ms": median(p50), "p99_ms": median(p99), "runs_p50_ms": [round(x, 2) for x in p50],
+                         "runs_p99_ms": [round(x, 2) for x in p99], "errors": errors, "requests": repeats * len(queries)}
+        out["parts"] = _parts(app.state.hk, queries)
+    out["memory"] = tree_memory(os.getpid())
+    return out
+
+
+def _parts(state: Any, queries: list[str]) -> dict[str, float]:
+    """Median milliseconds of each step of a search alone, on the same queries: the encoder,
+    the index, and each graph lookup (one SPARQL round trip to a worker process each)."""
+    from api import graphdata
+
+    gen, engine = state.current(), state.query_engine()
+    steps: dict[str, list[float]] = {}
+
+    def step(name: str, fn: Any) -> Any:
+        t0 = time.perf_counter()
+        result = fn()
+        steps.setdefault(name, []).append(time.perf_counter() - t0)
+        return result
+
+    for q in queries:
+        vector = step("encoder", lambda q=q: state.encoder.encode_query(q))
+        iris = [i for i, _ in step("index", lambda v=vector: gen.index.search(v, 10))]
+        step("sparql_sentences", lambda i=iris: graphdata.sentences(engine, i))
+        step("sparql_mentions", lambda i=iris: graphdata.mentions(engine, i))
+        step("sparql_claims_of_hits", lambda i=iris: graphdata.claims_from_sentences(engine, i))
+        concepts = _linked(gen, state, q, vector)
+        if concepts:
+            step("sparql_claims_touching_query_concepts", lambda c=concepts: graphdata.find_claims(engine, touching=c))
+    out = {f"{k}_p50_ms": median(v) * 1000 for k, v in steps.items()}
+    out.update({f"{k}_p99_ms": percentile(v, 99) * 1000 for k, v in steps.items()})
+    return out
+
+
+def _linked(gen: Any, state: Any, q: str, vector: Any) -> list[str]:
+    """The concepts the answer step links in the query (when this version of the API has one)."""
+    try:
+        from api.answer import link_query
+    except ImportError:
+        return []
+    return [c["iri"] for c in link_query(q, gen, state.encoder, vector)]
+
+
+# -- over HTTP ---------------------------------------------------------------------------------
+
+def start_server(data_dir: str, port: int, log: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    exe = Path(os.environ.get("VIRTUAL_ENV", REPO / ".venv")) / "bin" / "healthkg"
+    cmd = [str(exe), "--data-dir", data_dir, "--base-iri", BASE_IRI, "serve", "--host", "127.0.0.1",
+           "--port", str(port)]
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", **(extra_env or {}))
+    with open(log, "wb") as fh:
+        return subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
+
+
+def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 300) -> float:
+    import httpx
+
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json().get("status") == "ok":
+                return time.perf_counter() - start
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the server did not become ready in time")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+def http_load(data_dir: str, queries: list[str], modes: list[str], repeats: int, seconds: float,
+              connections: int, tmp: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Start the real server, warm it, drive it per mode with wrk (or httpx threads); stop it."""
+    import httpx
+
+    port = free_port()
+    proc = start_server(data_dir, port, tmp / f"server-{port}.log", env)
+    out: dict[str, Any] = {"connections": connections, "seconds_per_run": seconds, "runs": repeats, "env": env or {}}
+    try:
+        out["ready_s"] = round(wait_ready(port, proc), 2)
+        for q in queries:  # warm, as in process
+            httpx.get(f"http://127.0.0.1:{port}/search", params={"q": q, "mode": "dense"}, timeout=60)
+        out["generator"] = "wrk" if shutil.which("wrk") else "httpx-threads"
+        for mode in modes:
+            paths = [f"/search?{urllib.parse.urlencode({'q': q, 'mode': mode})}" for q in queries]
+            runs = [_run_load(port, paths, seconds, connections, tmp) for _ in range(repeats)]
+            out[mode] = {key: median([r[key] for r in runs]) for key in ("p50_ms", "p99_ms", "requests_per_s")}
+            out[mode]["errors"] = sum(r["errors"] for r in runs)
+            out[mode]["runs"] = runs
+        out["memory"] = tree_memory(proc.pid)
+    finally:
+        stop_server(proc)
+    return out
+
+
+def _run_load(port: int, paths: list[str], seconds: float, connections: int, tmp: Path) -> dict[str, float]:
+    if shutil.which("wrk"):
+        return _wrk(port, paths, seconds, connections, tmp)
+    return _threads(port, paths, seconds, connections)
+
+
+WRK_SCRIPT = """paths = {%s}
+counter = math.random(#paths)
+request = function()
+  counter = counter %% #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+"""
+
+
+def _wrk(port: int, paths: list[str], seconds: float, connections: int, tmp: Path) -> dict[str, float]:
+    script = tmp / "paths.lua"
+    script.write_text(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s", "--latency",
+           "-s", str(script), f"http://127.0.0.1:{port}"]
+    text = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    dist = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", text, re.MULTILINE))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    socket_errors = re.search(r"Socket errors: (.*)", text)
+    return {"p50_ms": _ms(dist["50"]), "p99_ms": _ms(dist["99"]),
+            "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),  # type: ignore[union-attr]
+            "errors": int(errors.group(1)) if errors else 0,
+            **({"socket_errors": socket_errors.group(1)} if socket_errors else {})}  # type: ignore[dict-item]
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(\w+)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def _threads(port: int, paths: list[str], seconds: float, connections: int) -> dict[str, float]:
+    """Fallback load: ``connections`` threads, each a keep-alive httpx client, until the deadline."""
+    import httpx
+
+    lat: list[float] = []
+    errors = [0]
+    deadline = time.perf_counter() + seconds
+
+    def worker(offset: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            i = offset
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                r = client.get(paths[i % len(paths)])
+                lat.append(time.perf_counter() - t0)
+                errors[0] += r.status_code != 200
+                i += connections
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"p50_ms": percentile(lat, 50) * 1000, "p99_ms": percentile(lat, 99) * 1000,
+            "requests_per_s": len(lat) / seconds, "errors": errors[0]}
+
+
+def serve_and_load(data_dir: str, queries: list[str], modes: list[str], repeats: int, seconds: float,
+                   connections: int, env: dict[str, str] | None = None) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
+        return http_load(data_dir, queries, modes, repeats, seconds, connections, Path(tmp), env)
