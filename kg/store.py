@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Graph, URIRef
 
+from kg.engine import term_json
 from kg.errors import HealthKGError
 
 VOCABULARY_GRAPH = "https://w3id.org/healthkg/graph/vocabulary"
@@ -50,24 +51,6 @@ class GraphStore(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional for backends holding nothing
         """Release the backend's resources."""
-
-
-def term_to_json(term: Any) -> dict[str, Any] | None:
-    """A pyoxigraph term as a SPARQL 1.1 JSON results term."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": str(term)}
 
 
 class OxigraphGraphStore(GraphStore):
@@ -117,7 +100,7 @@ class OxigraphGraphStore(GraphStore):
             raise ValueError("select() takes a SELECT query")
         names = [v.value for v in solutions.variables]
         return [
-            {n: term_to_json(row[n]) for n in names if row[n] is not None} for row in solutions
+            {n: term_json(row[n]) for n in names if row[n] is not None} for row in solutions
         ]
 
     def ask(self, query: str) -> bool:
