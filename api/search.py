@@ -81,11 +81,11 @@ class SearchService:
                        ("article", "author", "entity_type", "predicate", "negated", "min_score"))
         pool = min(gen.index.meta.count, max(want * (10 if filtered else 1), want))
         vector = None if params.mode == "bm25" else self.state.encoder.encode_query(q)
-        ranked = self.rank(q, pool, params.mode, vector)
+        ranked = self.rank(q, max(pool, RRF_POOL) if params.mode == "hybrid" else pool, params.mode, vector)
         concepts = link_query(q, gen, self.state.encoder, vector)
         result = answer(engine, q, concepts, [iri for iri, _ in ranked[:want]])
-        if params.mode == "hybrid":
-            ranked = boost_evidence(ranked, result, {c["iri"] for c in concepts})
+        if params.mode == "hybrid":  # rerank the whole fused pool, then cut
+            ranked = boost_evidence(ranked, result, {c["iri"] for c in concepts})[:pool]
         hits = self._hits(engine, ranked)
         hits = [h for h in hits if self._keep(h, params)]
         page = hits[params.offset:want]

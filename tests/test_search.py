@@ -169,3 +169,9 @@ def test_an_app_calls_the_real_server(corpus_settings: Settings, tmp_path: Path)
             assert bad.status_code == 422 and set(bad.json()) == {"code", "message", "detail"}
     finally:
         server.stop()
+
+
+def test_k1_hybrid_top_hit_is_the_denial(client: TestClient) -> None:
+    """The graph rerank sees the whole fused pool, not just the first k."""
+    hits = search(client, q="does botox make your hair fall out", k=1)["hits"]
+    assert "Botox injections do not cause hair loss" in hits[0]["text"]
