@@ -24,8 +24,12 @@ from typing import Any
 from bench.common import BASE_IRI, REPO, free_port, median, percentile, tree_memory
 
 
-def probe(data_dir: str, queries: list[str], modes: list[str], repeats: int) -> dict[str, Any]:
-    """In-process p50/p99 per mode (median over repeats), the encoder/index share, and memory."""
+def probe(data_dir: str, queries: list[str], modes: list[str], repeats: int, budget_s: float = 45) -> dict[str, Any]:
+    """In-process p50/p99 per mode (median over repeated passes), each step alone, and memory.
+
+    Each mode gets ``budget_s`` seconds (a warm-up pass, then ``repeats`` timed passes sharing
+    the rest); a pass stops at its share, so a slow size measures fewer requests, not longer.
+    """
     from fastapi.testclient import TestClient
 
     from api.app import create_app
@@ -34,29 +38,38 @@ def probe(data_dir: str, queries: list[str], modes: list[str], repeats: int) -> 
     app = create_app(Settings(data_dir=Path(data_dir), base_iri=BASE_IRI))
     out: dict[str, Any] = {}
     with TestClient(app) as client:
-        health = client.get("/health").json()
-        out["index"] = health.get("index")
+        out["index"] = client.get("/health").json().get("index")
         for mode in modes:
-            for q in queries:  # warm: the encoder compiles kernels per input length on first sight
-                client.get("/search", params={"q": q, "mode": mode})
-            p50, p99, errors = [], [], 0
-            for _ in range(repeats):
-                lat = []
-                for q in queries:
-                    t0 = time.perf_counter()
-                    r = client.get("/search", params={"q": q, "mode": mode})
-                    lat.append(time.perf_counter() - t0)
-                    errors += r.status_code != 200
-                p50.append(percentile(lat, 50) * 1000)
-                p99.append(percentile(lat, 99) * 1000)
+            start = time.perf_counter()
+            # warm: the encoder compiles kernels per input length on first sight
+            _timed_pass(client, queries, mode, start + budget_s / (repeats + 1))
+            passes = [_timed_pass(client, queries, mode, start + budget_s * (i + 2) / (repeats + 1))
+                      for i in range(repeats)]
+            passes = [p for p in passes if p[0]] or passes[:1]
+            p50 = [percentile(lat, 50) * 1000 for lat, _ in passes]
+            p99 = [percentile(lat, 99) * 1000 for lat, _ in passes]
             out[mode] = {"p50_ms": median(p50), "p99_ms": median(p99), "runs_p50_ms": [round(x, 2) for x in p50],
-                         "runs_p99_ms": [round(x, 2) for x in p99], "errors": errors, "requests": repeats * len(queries)}
-        out["parts"] = _parts(app.state.hk, queries)
+                         "runs_p99_ms": [round(x, 2) for x in p99], "errors": sum(e for _, e in passes),
+                         "requests": sum(len(lat) for lat, _ in passes)}
+        out["parts"] = _parts(app.state.hk, queries, time.perf_counter() + budget_s)
     out["memory"] = tree_memory(os.getpid())
     return out
 
 
-def _parts(state: Any, queries: list[str]) -> dict[str, float]:
+def _timed_pass(client: Any, queries: list[str], mode: str, deadline: float) -> tuple[list[float], int]:
+    """Latencies of the queries in order until ``deadline`` (at least one), and the non-200 count."""
+    lat, errors = [], 0
+    for q in queries:
+        t0 = time.perf_counter()
+        r = client.get("/search", params={"q": q, "mode": mode})
+        lat.append(time.perf_counter() - t0)
+        errors += r.status_code != 200
+        if time.perf_counter() > deadline:
+            break
+    return lat, errors
+
+
+def _parts(state: Any, queries: list[str], deadline: float) -> dict[str, float]:
     """Median milliseconds of each step of a search alone, on the same queries: the encoder,
     the index, and each graph lookup (one SPARQL round trip to a worker process each)."""
     from api import graphdata
@@ -78,10 +91,24 @@ def _parts(state: Any, queries: list[str]) -> dict[str, float]:
         step("sparql_claims_of_hits", lambda i=iris: graphdata.claims_from_sentences(engine, i))
         concepts = _linked(gen, state, q, vector)
         if concepts:
-            step("sparql_claims_touching_query_concepts", lambda c=concepts: graphdata.find_claims(engine, touching=c))
+            step("sparql_claims_touching_query_concepts", lambda c=concepts: _claims_or_none(engine, c))
+        if time.perf_counter() > deadline:
+            break
     out = {f"{k}_p50_ms": median(v) * 1000 for k, v in steps.items()}
+    out["queries"] = len(steps["encoder"])
     out.update({f"{k}_p99_ms": percentile(v, 99) * 1000 for k, v in steps.items()})
     return out
+
+
+def _claims_or_none(engine: Any, concepts: list[str]) -> Any:
+    """The answer step's claim lookup; a timeout counts at its length (the API would answer 503)."""
+    from api import graphdata
+    from kg.errors import QueryTimeout
+
+    try:
+        return graphdata.find_claims(engine, touching=concepts)
+    except QueryTimeout:
+        return None
 
 
 def _linked(gen: Any, state: Any, q: str, vector: Any) -> list[str]:
@@ -139,13 +166,16 @@ def http_load(data_dir: str, queries: list[str], modes: list[str], repeats: int,
     out: dict[str, Any] = {"connections": connections, "seconds_per_run": seconds, "runs": repeats, "env": env or {}}
     try:
         out["ready_s"] = round(wait_ready(port, proc), 2)
-        for q in queries:  # warm, as in process
+        warm_until = time.perf_counter() + 30
+        for q in queries:  # warm, as in process (at most 30 s)
             httpx.get(f"http://127.0.0.1:{port}/search", params={"q": q, "mode": "dense"}, timeout=60)
+            if time.perf_counter() > warm_until:
+                break
         out["generator"] = "wrk" if shutil.which("wrk") else "httpx-threads"
         for mode in modes:
             paths = [f"/search?{urllib.parse.urlencode({'q': q, 'mode': mode})}" for q in queries]
             runs = [_run_load(port, paths, seconds, connections, tmp) for _ in range(repeats)]
-            out[mode] = {key: median([r[key] for r in runs]) for key in ("p50_ms", "p99_ms", "requests_per_s")}
+            out[mode] = {key: _median_or_none([r[key] for r in runs]) for key in ("p50_ms", "p99_ms", "requests_per_s")}
             out[mode]["errors"] = sum(r["errors"] for r in runs)
             out[mode]["runs"] = runs
         out["memory"] = tree_memory(proc.pid)
@@ -154,7 +184,12 @@ def http_load(data_dir: str, queries: list[str], modes: list[str], repeats: int,
     return out
 
 
-def _run_load(port: int, paths: list[str], seconds: float, connections: int, tmp: Path) -> dict[str, float]:
+def _median_or_none(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return median(present) if present else None
+
+
+def _run_load(port: int, paths: list[str], seconds: float, connections: int, tmp: Path) -> dict[str, Any]:
     if shutil.which("wrk"):
         return _wrk(port, paths, seconds, connections, tmp)
     return _threads(port, paths, seconds, connections)
@@ -169,7 +204,7 @@ end
 """
 
 
-def _wrk(port: int, paths: list[str], seconds: float, connections: int, tmp: Path) -> dict[str, float]:
+def _wrk(port: int, paths: list[str], seconds: float, connections: int, tmp: Path) -> dict[str, Any]:
     script = tmp / "paths.lua"
     script.write_text(WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths))
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s", "--latency",
@@ -178,6 +213,8 @@ def _wrk(port: int, paths: list[str], seconds: float, connections: int, tmp: Pat
     dist = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", text, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket_errors = re.search(r"Socket errors: (.*)", text)
+    if "50" not in dist:  # no request completed within the run
+        return {"p50_ms": None, "p99_ms": None, "requests_per_s": 0.0, "errors": 0, "raw": text[-600:]}
     return {"p50_ms": _ms(dist["50"]), "p99_ms": _ms(dist["99"]),
             "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),  # type: ignore[union-attr]
             "errors": int(errors.group(1)) if errors else 0,
