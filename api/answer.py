@@ -8,10 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from api import graphdata
 from api.state import Generation
+from api.view import GraphReader
 from embeddings.encoder import Encoder
-from kg.engine import QueryEngine
 from kg.vocabulary import fold, number_variants, tokens
 
 LABEL_THRESHOLD = 0.62  # cosine between a query phrase and a concept label, for paraphrases
@@ -89,19 +88,19 @@ def _nearest_labels(gen: Generation, encoder: Encoder, phrases: list[str]) -> li
     return [(gen.labels[int(b)][0], float(sims[i, b])) for i, b in enumerate(best)]
 
 
-def answer(engine: QueryEngine, q: str, concepts: list[dict[str, Any]], hit_sentences: list[str]) -> dict[str, Any]:
+def answer(reader: GraphReader, q: str, concepts: list[dict[str, Any]], hit_sentences: list[str]) -> dict[str, Any]:
     """Claims touching the linked concepts, grouped by (subject, predicate, object), most relevant first."""
     iris = [c["iri"] for c in concepts]
     if not iris:
         return {"concepts": [], "claims": []}
     grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for c in graphdata.find_claims(engine, touching=iris):
+    for c in reader.claims_touching(iris):
         key = (c["subject"], c["predicate"], c["object"])
         entry = grouped.setdefault(key, {"subject": key[0], "predicate": key[1], "object": key[2],
                                          "supported_by": [], "denied_by": []})
         prov = {**c["provenance"], "claim": c["iri"], "hedged": c["hedged"], "certainty": c["certainty"]}
         entry["denied_by" if c["negated"] else "supported_by"].append(prov)
-    labels = graphdata.concepts(engine, {x for k in grouped for x in (k[0], k[2])} | set(iris))
+    labels = reader.concepts({x for k in grouped for x in (k[0], k[2])} | set(iris))
     hits = set(hit_sentences)
     claims = sorted(grouped.values(), key=lambda e: -_relevance(e, q, iris, hits))
     for e in claims:

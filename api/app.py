@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
 def _mount_sparql(app: FastAPI, settings: Settings, state: ServingState) -> None:
     from api.sparql import add_cors, build_sparql_router
 
-    app.include_router(build_sparql_router(settings, state.query_engine))
+    app.include_router(build_sparql_router(settings, state.query_engine, state.store_modified))
     add_cors(app, settings)
 
 
@@ -76,7 +76,8 @@ def _routes(app: FastAPI, state: ServingState) -> None:
         if gen:
             body.update(generation=gen.name, counts=gen.manifest.get("counts", {}),
                         index={"kind": gen.index.meta.kind, "count": gen.index.meta.count,
-                               "dimension": gen.index.meta.dimension},
+                               "dimension": gen.index.meta.dimension, **gen.index.meta.params},
+                        graph_reads="view" if gen.view is not None and state.view_is_current(gen) else "live",
                         errors=gen.manifest.get("errors", []))
         return body
 

@@ -10,6 +10,7 @@ extractor are unchanged is neither re-extracted nor re-encoded.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from api.view import STORE_MODIFIED, VIEW_DIR, article_rows, write_view
 from embeddings.encoder import Encoder
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
@@ -143,6 +145,9 @@ class Builder:
             if not reuse or not old:
                 load_ontology_graphs(store)
             report.triples = store.count()
+            trust_cache = reuse and not (previous and (previous / STORE_MODIFIED).exists())
+            write_view(tmp / VIEW_DIR, store, self._view_rows(store, articles, trust_cache),
+                       {iri for iri, _ in self._labels()})
         finally:
             store.close()
         index = self._build_index(articles, report)
@@ -244,9 +249,34 @@ class Builder:
         return VectorIndex.build(matrix, iris, self.encoder.model_id, corpus)
 
 
+    def _view_rows(self, store: GraphStore, articles: list[Article], trust_cache: bool) -> dict[str, dict[str, Any]]:
+        """Every sentence's view row: read from the new store for articles written now (or all of
+        them after a SPARQL update touched the previous store), from the cache for the others."""
+        key = hashlib.sha256(json.dumps(self._fingerprint(), sort_keys=True).encode()).hexdigest()[:16]
+        cache = self.config.data_dir / "cache" / "view" / key
+        cache.mkdir(parents=True, exist_ok=True)
+        rows: dict[str, dict[str, Any]] = {}
+        stale: list[Article] = []
+        for a in articles:
+            path = cache / f"{a.slug}-{a.content_hash[7:]}.json"
+            if trust_cache and path.exists():
+                rows.update(json.loads(path.read_text()))
+            else:
+                stale.append(a)
+        fresh = article_rows(store, [self.minter.sentence(a.slug, s.index) for a in stale for s in a.sentences])
+        for a in stale:
+            mine = {i: fresh[i] for s in a.sentences if (i := self.minter.sentence(a.slug, s.index)) in fresh}
+            _atomic_write_text(cache / f"{a.slug}-{a.content_hash[7:]}.json", json.dumps(mine))
+            rows.update(mine)
+        return rows
+
+    def _labels(self) -> list[tuple[str, str]]:
+        """(concept IRI, label) for every label of the vocabulary, preferred and alternative."""
+        return [(c.iri, label) for c in self.extractor.vocab.concepts.values() for label in (c.label, *c.alt_labels)]
+
     def _save_concept_vectors(self, directory: Path) -> None:
         """Vectors of every vocabulary label, for linking paraphrases in queries; cached per vocabulary."""
-        labels = [(c.iri, label) for c in self.extractor.vocab.concepts.values() for label in (c.label, *c.alt_labels)]
+        labels = self._labels()
         key = f"{self.extractor.vocab.fingerprint}-{self.encoder.model_id}".replace("/", "_")
         cache = self.config.data_dir / "cache" / "concepts" / f"{key}.npy"
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +296,12 @@ def oxigraph_generation_store(path: Path, previous: Path | None) -> GraphStore:
         finally:
             old.close()
     return OxigraphGraphStore(path)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def _atomic_save_npy(path: Path, array: np.ndarray) -> None:

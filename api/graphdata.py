@@ -66,7 +66,7 @@ SELECT ?s ?text ?b ?e ?section ?article ?title ?author ?authorName WHERE {{
 
 
 def concepts(engine: QueryEngine, iris: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """Label, types and external ids of concepts."""
+    """Label, types and external ids of concepts (a record for every IRI asked, known or not)."""
     iris = sorted(set(iris))
     if not iris:
         return {}
@@ -78,25 +78,30 @@ SELECT ?c ?label ?type ?match ?minted WHERE {{
   OPTIONAL {{ ?c skos:exactMatch ?match }}
   OPTIONAL {{ ?c hk:minted ?minted }}
 }}""")
-    out: dict[str, dict[str, Any]] = {i: {"iri": i, "label": None, "types": [], "external_ids": [],
-                                          "minted": False} for i in iris}
+    by_iri: dict[str, list[dict[str, Any]]] = {i: [] for i in iris}
     for r in rows:
-        c = out[v(r, "c")]
+        by_iri[v(r, "c")].append(r)
+    return {i: concept_record(i, rs) for i, rs in by_iri.items()}
+
+
+def concept_record(iri: str, rows: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """A concept's record from its rows of :func:`concepts` (none: the IRI is all we know)."""
+    c: dict[str, Any] = {"iri": iri, "label": None, "types": [], "external_ids": [], "minted": False}
+    for r in rows or []:
         c["label"] = c["label"] or v(r, "label")
         for key, name in (("types", "type"), ("external_ids", "match")):
             value = v(r, name)
             if value and value not in c[key]:
                 c[key].append(value)
         c["minted"] = c["minted"] or bool(v(r, "minted"))
-    for c in out.values():
-        c["label"] = c["label"] or c["iri"].rsplit("/", 1)[-1].replace("-", " ")
-        c["types"].sort()
-        c["external_ids"].sort()
-    return out
+    c["label"] = c["label"] or iri.rsplit("/", 1)[-1].replace("-", " ")
+    c["types"].sort()
+    c["external_ids"].sort()
+    return c
 
 
 def mentions(engine: QueryEngine, sentence_iris: list[str]) -> dict[str, list[str]]:
-    """Concepts mentioned in each sentence."""
+    """Concepts mentioned in each sentence, sorted by IRI."""
     if not sentence_iris:
         return {}
     rows = engine.select(PREFIXES + f"""
@@ -104,7 +109,7 @@ SELECT DISTINCT ?s ?c WHERE {{ {values("s", sentence_iris)} ?s schema:mentions ?
     out: dict[str, list[str]] = {}
     for r in rows:
         out.setdefault(v(r, "s"), []).append(v(r, "c"))
-    return out
+    return {s: sorted(cs) for s, cs in out.items()}
 
 
 CLAIM_FIELDS = """
@@ -146,9 +151,11 @@ def find_claims(engine: QueryEngine, subject: str | None = None, predicate: str 
         filters.append(f"FILTER(?object = {iri_term(obj)})")
     if negated is not None:
         filters.append(f"FILTER(?negated = {'true' if negated else 'false'})")
-    if touching:
-        terms = ", ".join(iri_term(i) for i in touching)
-        filters.append(f"FILTER(?subject IN ({terms}) || ?object IN ({terms}))")
-    rows = engine.select(PREFIXES + f"SELECT * WHERE {{ {CLAIM_FIELDS} {' '.join(filters)} }} "
+    touch = ""
+    if touching:  # bound through the rdf:subject / rdf:object indexes, not a filter over every claim
+        terms = " ".join(iri_term(i) for i in touching)
+        touch = (f"{{ VALUES ?subject {{ {terms} }} ?claim rdf:subject ?subject }} UNION "
+                 f"{{ VALUES ?object {{ {terms} }} ?claim rdf:object ?object }}")
+    rows = engine.select(PREFIXES + f"SELECT DISTINCT * WHERE {{ {touch} {CLAIM_FIELDS} {' '.join(filters)} }} "
                          f"ORDER BY ?claim LIMIT {int(limit)}")
     return [claim_row(r) for r in rows]

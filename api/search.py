@@ -7,9 +7,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from api import graphdata
 from api.answer import answer, link_query
 from api.state import ServingState
+from api.view import GraphReader
 from kg.errors import BadRequest
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -75,7 +75,7 @@ class SearchService:
     def search(self, params: SearchParams) -> dict[str, Any]:
         q = check_query(params, self.state.settings.max_query_length)
         gen = self.state.current()
-        engine = self.state.query_engine()
+        reader = self.state.reader()
         want = params.offset + params.k
         filtered = any(getattr(params, f) is not None for f in
                        ("article", "author", "entity_type", "predicate", "negated", "min_score"))
@@ -83,10 +83,10 @@ class SearchService:
         vector = None if params.mode == "bm25" else self.state.encoder.encode_query(q)
         ranked = self.rank(q, max(pool, RRF_POOL) if params.mode == "hybrid" else pool, params.mode, vector)
         concepts = link_query(q, gen, self.state.encoder, vector)
-        result = answer(engine, q, concepts, [iri for iri, _ in ranked[:want]])
+        result = answer(reader, q, concepts, [iri for iri, _ in ranked[:want]])
         if params.mode == "hybrid":  # rerank the whole fused pool, then cut
             ranked = boost_evidence(ranked, result, {c["iri"] for c in concepts})[:pool]
-        hits = self._hits(engine, ranked)
+        hits = self._hits(reader, ranked)
         hits = [h for h in hits if self._keep(h, params)]
         page = hits[params.offset:want]
         return {"query": q, "mode": params.mode, "k": params.k, "offset": params.offset,
@@ -104,13 +104,13 @@ class SearchService:
         lexical = gen.lexical.search(q, max(n, RRF_POOL))
         return reciprocal_rank_fusion([dense, lexical])[:n]
 
-    def _hits(self, engine: Any, ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    def _hits(self, reader: GraphReader, ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:
         iris = [iri for iri, _ in ranked]
-        info = graphdata.sentences(engine, iris)
-        mentioned = graphdata.mentions(engine, iris)
-        concepts = graphdata.concepts(engine, [c for cs in mentioned.values() for c in cs])
+        info = reader.sentences(iris)
+        mentioned = reader.mentions(iris)
+        concepts = reader.concepts([c for cs in mentioned.values() for c in cs])
         claims: dict[str, list[dict[str, Any]]] = {}
-        for c in graphdata.claims_from_sentences(engine, iris):
+        for c in reader.claims_from_sentences(iris):
             claims.setdefault(c["provenance"]["sentence"], []).append(
                 {k: c[k] for k in ("iri", "subject", "predicate", "object", "negated", "hedged", "certainty")})
         for cs in claims.values():

@@ -184,9 +184,11 @@ def yasgui_page(endpoint: str, assets: str) -> str:
 class SparqlProtocol:
     """The request handlers of the router, sharing the settings and the engine getter."""
 
-    def __init__(self, settings: Settings, get_engine: Callable[[], QueryEngine]) -> None:
+    def __init__(self, settings: Settings, get_engine: Callable[[], QueryEngine],
+                 on_update: Callable[[], None] | None = None) -> None:
         self.settings = settings
         self.get_engine = get_engine
+        self.on_update = on_update
 
     async def endpoint(self, request: Request) -> Response:
         """GET/HEAD/POST /sparql: query, update, service description or YASGUI."""
@@ -222,6 +224,8 @@ class SparqlProtocol:
         await run_in_threadpool(self.get_engine().update, op.update,
                                 using_graph_uris=op.using_graphs or None,
                                 using_named_graph_uris=op.using_named_graphs or None)
+        if self.on_update is not None:
+            self.on_update()
         return Response(status_code=204)
 
     def describe(self, request: Request, fmt: str | None) -> Response:
@@ -322,9 +326,11 @@ def oxigraph_engine(settings: Settings, store_path: Path | str) -> OxigraphEngin
                           writable=settings.update_enabled, base_iri=settings.base_iri)
 
 
-def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine]) -> APIRouter:
-    """The /sparql endpoint, its YASGUI assets and /rdf-graph-store, as a mountable router."""
-    protocol = SparqlProtocol(settings, get_engine)
+def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine],
+                        on_update: Callable[[], None] | None = None) -> APIRouter:
+    """The /sparql endpoint, its YASGUI assets and /rdf-graph-store, as a mountable router;
+    ``on_update`` is called after each update that succeeded."""
+    protocol = SparqlProtocol(settings, get_engine, on_update)
     router = APIRouter(tags=["sparql"])
     router.add_api_route("/sparql", protocol.endpoint, methods=["GET", "HEAD", "POST"],
                          summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",

@@ -19,6 +19,7 @@ import numpy as np
 
 from api.build import MANIFEST, current_generation
 from api.settings import Settings
+from api.view import STORE_MODIFIED, GraphReader, LiveReader, View
 from embeddings.encoder import Encoder
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
@@ -36,6 +37,7 @@ class Generation:
     lexical: LexicalIndex
     label_vectors: np.ndarray
     labels: list[tuple[str, str]]  # (concept IRI, label), row for row with label_vectors
+    view: View | None = None  # the build's materialised rows; None for generations built before it
 
     @property
     def name(self) -> str:
@@ -73,7 +75,8 @@ class ServingState:
                 self.engine = self.engine_factory(path / "store")
             else:
                 self.engine.switch(path / "store")
-            self.generation = Generation(path, manifest, index, lexical, label_vectors, labels)  # type: ignore[arg-type]
+            self.generation = Generation(path, manifest, index, lexical, label_vectors, labels,  # type: ignore[arg-type]
+                                         View.open(path))
             log.info("serving generation %s (%d sentences)", self.generation.name, index.meta.count)
 
     def current(self) -> Generation:
@@ -86,6 +89,23 @@ class ServingState:
         self.current()
         assert self.engine is not None
         return self.engine
+
+    def reader(self) -> GraphReader:
+        """The generation's view when the store cannot have changed since the build, else the live graph."""
+        gen = self.current()
+        if gen.view is not None and self.view_is_current(gen):
+            return gen.view
+        return LiveReader(self.query_engine())
+
+    def view_is_current(self, gen: Generation) -> bool:
+        return (self.settings.store == "oxigraph" and not self.settings.update_enabled
+                and not (gen.path / STORE_MODIFIED).exists())
+
+    def store_modified(self) -> None:
+        """Called after a SPARQL update: this generation's view no longer matches its store."""
+        gen = self.generation
+        if gen is not None:
+            (gen.path / STORE_MODIFIED).touch()
 
     def close(self) -> None:
         if self.engine is not None:

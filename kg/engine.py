@@ -412,6 +412,7 @@ def _serve(store: Any, conn: Connection, request: dict[str, Any], base_iri: str 
         op = request["op"]
         if op == "update":
             store.update(request["update"], base_iri=base_iri)
+            store.flush()  # to disk now: the next build checkpoints this store from a read-only handle
             conn.send(("done",))
         elif op == "select":
             conn.send(("rows", _select_rows(store, request, base_iri)))
