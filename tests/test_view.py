@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pydantic import SecretStr
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.search import SearchParams, SearchService
