@@ -103,8 +103,12 @@ class Table:
     @staticmethod
     def write(directory: Path, name: str, items: Iterable[tuple[str, Any]]) -> int:
         """Write ``(key, value)`` pairs (keys unique); returns how many."""
-        rows = sorted(((key_hash(k), json.dumps([k, v], separators=(",", ":"), ensure_ascii=False).encode())
-                       for k, v in items), key=lambda r: r[0])
+        return Table.write_entries(directory, name, (encode_entry(k, v) for k, v in items))
+
+    @staticmethod
+    def write_entries(directory: Path, name: str, entries: Iterable[tuple[int, bytes]]) -> int:
+        """Write entries already encoded by :func:`encode_entry` (keys unique); returns how many."""
+        rows = sorted(entries, key=lambda r: r[0])
         keys = np.fromiter((h for h, _ in rows), dtype=np.int64, count=len(rows))
         if len(np.unique(keys)) != len(keys):
             raise ValueError(f"two keys of view table {name} hash alike")
@@ -116,6 +120,16 @@ class Table:
         np.save(directory / f"{name}.keys.npy", keys)
         np.save(directory / f"{name}.offsets.npy", offsets)
         return len(rows)
+
+    def entries(self) -> Iterator[tuple[str, bytes]]:
+        """Every (key, encoded entry), in key-hash order."""
+        for i in range(len(self.keys)):
+            raw = bytes(self.blob[int(self.offsets[i]):int(self.offsets[i + 1])])
+            yield json.loads(raw)[0], raw
+
+
+def encode_entry(key: str, value: Any) -> tuple[int, bytes]:
+    return key_hash(key), json.dumps([key, value], separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class View:

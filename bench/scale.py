@@ -190,6 +190,7 @@ def scaled_generation(corpus: str, data_dir: str, out_dir: str, copies: int, fla
     out["flat"] = measure_index(data, all_iris, queries, truth, "flat", latency_queries=flat_latency)
     out["store"] = _scaled_store(source / "store", gen / "store", copies)
     out["lexical_s"] = _lexical(texts * copies, all_iris, gen / "lexical")
+    out["view"] = _scaled_view(source, gen, copies)
     _finish(source, gen, Path(out_dir), copies, len(all_iris), out)
     out["assembly_peak_rss_mib"] = proc_status().get("VmHWM", 0)
     return out
@@ -260,6 +261,40 @@ def _bulk_load(target: Path, source: _Replicas) -> int:
     store.bulk_load(source, ox.RdfFormat.N_QUADS)
     store.flush()
     return len(store)
+
+
+def _scaled_view(source: Path, target: Path, copies: int) -> dict[str, Any]:
+    """The scaled generation's view: each copy's sentence rows renamed as its quads are (copies
+    past FULL_COPIES without mentions and claims, as in the store); claims by concept over every
+    full copy; the concept rows as they are."""
+    from api.view import VIEW_DIR, Table, encode_entry, key_hash
+
+    src, dst = source / VIEW_DIR, target / VIEW_DIR
+    dst.mkdir(parents=True)
+    t0 = time.perf_counter()
+    full, bare = [], []
+    for key, raw in Table(src, "sentences").entries():
+        row = json.loads(raw)[1]
+        full.append((key, raw))
+        bare.append((key, encode_entry(key, {**row, "mentions": [], "claims": []})[1]))
+
+    def sentence_entries() -> Iterator[tuple[int, bytes]]:
+        for k in range(copies):
+            for key, raw in full if k < FULL_COPIES else bare:
+                yield key_hash(copy_iri(key, k)), _renamed(raw, k)
+
+    rows = Table.write_entries(dst, "sentences", sentence_entries())
+    by_concept = []
+    for key, raw in Table(src, "claims_by_concept").entries():
+        claims = [json.loads(_renamed(json.dumps(c).encode(), k)) for k in range(min(copies, FULL_COPIES))
+                  for c in json.loads(raw)[1]]
+        by_concept.append(encode_entry(key, sorted(claims, key=lambda c: c["iri"])))
+    Table.write_entries(dst, "claims_by_concept", by_concept)
+    for f in src.glob("concepts.*"):
+        shutil.copy(f, dst / f.name)
+    (dst / "view.json").write_text(json.dumps({"sentences": rows, "scaled_from": source.name}))
+    return {"rows": rows, "write_s": round(time.perf_counter() - t0, 2),
+            "file_mib": round(sum(f.stat().st_size for f in dst.iterdir()) / 2**20, 1)}
 
 
 def _lexical(texts: list[str], iris: list[str], target: Path) -> float | None:
