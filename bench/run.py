@@ -69,19 +69,21 @@ def run_all(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     queries = query_texts()[:args.queries]
     out: dict[str, Any] = {"machine_start": machine()}
     log("encoder: fp32 against int8")
-    out["encoder"] = run_worker("encoder", {"corpus": str(corpora[small]), "repeats": args.repeats,
-                                            "sentences": 400})
+    out["encoder"] = safe(lambda: run_worker("encoder", {"corpus": str(corpora[small]), "repeats": args.repeats,
+                                                         "sentences": 400}))
     out["build"] = build_steps(args, corpora, data10k, work)
     log("index: choice and recall@10 at the small sizes")
-    out["index"] = {"small": run_worker("index_small", {"corpus": str(corpora[large]), "data_dir": str(data10k)})}
+    out["index"] = {"small": safe(lambda: run_worker("index_small", {"corpus": str(corpora[large]),
+                                                                    "data_dir": str(data10k)}))}
     serving = {"10k": str(data10k)}
     for name in args.scaled:
         log(f"scaled generation {name}: derived vectors, index, bulk-loaded store")
         target = work / f"data-{name}"
-        out["index"][name] = run_worker("scaled_generation", {
-            "corpus": str(corpora[large]), "data_dir": str(data10k), "out_dir": str(target),
-            "copies": SIZES[name], "flat_latency": 20 if name == "1M" else 100})
-        serving[name] = str(target)
+        out["index"][name] = safe(lambda t=target, n=name: run_worker("scaled_generation", {  # type: ignore[misc]
+            "corpus": str(corpora[large]), "data_dir": str(data10k), "out_dir": str(t),
+            "copies": SIZES[n], "flat_latency": 20 if n == "1M" else 100}))
+        if "error" not in out["index"][name]:
+            serving[name] = str(target)
     out["search"] = search_steps(args, serving, queries)
     out["sparql"] = sparql(args.with_sparql)
     out["machine_end"] = machine()
@@ -97,16 +99,27 @@ def build_steps(args: argparse.Namespace, corpora: dict[int, Path], data10k: Pat
         out[str(n)] = run_worker("full_builds", {"corpus": str(corpora[n]), "data_root": str(work / "builds"),
                                                  "repeats": repeats, "prototype": n == small,
                                                  "keep": str(data10k) if n == large else None})
-    log("incremental rebuilds: one article changed")
-    inc = run_worker("incremental", {"corpus": str(corpora[large]), "data_dir": str(data10k),
-                                     "repeats": args.repeats})
-    inc["fraction_of_full"] = inc["median_s"] / median_build(out[str(large)])
-    out["incremental"] = inc
     log("graph loading: the build's path against the bulk loader")
-    out["graph_loading"] = run_worker("graph_loading", {"data_dir": str(data10k), "repeats": args.repeats})
+    out["graph_loading"] = safe(lambda: run_worker("graph_loading", {"data_dir": str(data10k),
+                                                                     "repeats": args.repeats}))
+    log("incremental rebuilds: one article changed")
+    inc = safe(lambda: run_worker("incremental", {"corpus": str(corpora[large]), "data_dir": str(data10k),
+                                                  "repeats": args.repeats}))
+    if "median_s" in inc:
+        inc["fraction_of_full"] = inc["median_s"] / median_build(out[str(large)])
+    out["incremental"] = inc
     log("SHACL validation sample")
-    out["shacl"] = run_worker("shacl", {"corpus": str(corpora[small]), "repeats": args.repeats})
+    out["shacl"] = safe(lambda: run_worker("shacl", {"corpus": str(corpora[small]), "repeats": args.repeats}))
     return out
+
+
+def safe(step: Any) -> dict[str, Any]:
+    """A step's result, or its error (the run goes on: one failing size must not lose the others)."""
+    try:
+        return dict(step())
+    except Exception as exc:  # noqa: BLE001 - recorded in the results and shown in the table
+        log(f"step failed: {str(exc)[-800:]}")
+        return {"error": str(exc)[-3000:]}
 
 
 def median_build(result: dict[str, Any]) -> float:
@@ -119,15 +132,16 @@ def search_steps(args: argparse.Namespace, serving: dict[str, str], queries: lis
     out: dict[str, Any] = {}
     for name, data_dir in serving.items():
         log(f"/search at {name}: in process")
-        row = {"in_process": run_worker("probe", {"data_dir": data_dir, "queries": queries,
-                                                  "modes": ["dense", "hybrid"], "repeats": args.repeats})}
+        row = {"in_process": safe(lambda d=data_dir: run_worker("probe", {  # type: ignore[misc]
+            "data_dir": d, "queries": queries, "modes": ["dense", "hybrid"], "repeats": args.repeats}))}
         log(f"/search at {name}: over HTTP under load")
         load = {"data_dir": data_dir, "queries": queries, "modes": ["dense", "hybrid"], "repeats": args.repeats,
                 "seconds": args.load_seconds, "connections": args.connections}
-        row["http"] = run_worker("http", load)
+        row["http"] = safe(lambda ld=load: run_worker("http", ld))  # type: ignore[misc]
         if name == args.one_thread_at:
             log(f"/search at {name}: over HTTP, the server with OMP_NUM_THREADS=1")
-            row["http_one_torch_thread"] = run_worker("http", {**load, "env": {"OMP_NUM_THREADS": "1"}})
+            row["http_one_torch_thread"] = safe(lambda ld=load: run_worker("http", {  # type: ignore[misc]
+                **ld, "modes": ["dense"], "env": {"OMP_NUM_THREADS": "1"}}))
         out[name] = row
     return out
 

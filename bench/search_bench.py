@@ -24,7 +24,7 @@ from typing import Any
 from bench.common import BASE_IRI, REPO, free_port, median, percentile, tree_memory
 
 
-def probe(data_dir: str, queries: list[str], modes: list[str], repeats: int, budget_s: float = 45) -> dict[str, Any]:
+def probe(data_dir: str, queries: list[str], modes: list[str], repeats: int, budget_s: float = 30) -> dict[str, Any]:
     """In-process p50/p99 per mode (median over repeated passes), each step alone, and memory.
 
     Each mode gets ``budget_s`` seconds (a warm-up pass, then ``repeats`` timed passes sharing
@@ -69,17 +69,24 @@ def _timed_pass(client: Any, queries: list[str], mode: str, deadline: float) -> 
     return lat, errors
 
 
-def _parts(state: Any, queries: list[str], deadline: float) -> dict[str, float]:
+def _parts(state: Any, queries: list[str], deadline: float) -> dict[str, Any]:
     """Median milliseconds of each step of a search alone, on the same queries: the encoder,
     the index, and each graph lookup (one SPARQL round trip to a worker process each)."""
     from api import graphdata
+    from kg.errors import QueryTimeout
 
     gen, engine = state.current(), state.query_engine()
     steps: dict[str, list[float]] = {}
 
+    timeouts: dict[str, int] = {}
+
     def step(name: str, fn: Any) -> Any:
         t0 = time.perf_counter()
-        result = fn()
+        try:
+            result = fn()
+        except QueryTimeout:  # the API would answer 503; counted at the timeout's length
+            result = None
+            timeouts[name] = timeouts.get(name, 0) + 1
         steps.setdefault(name, []).append(time.perf_counter() - t0)
         return result
 
@@ -91,24 +98,14 @@ def _parts(state: Any, queries: list[str], deadline: float) -> dict[str, float]:
         step("sparql_claims_of_hits", lambda i=iris: graphdata.claims_from_sentences(engine, i))
         concepts = _linked(gen, state, q, vector)
         if concepts:
-            step("sparql_claims_touching_query_concepts", lambda c=concepts: _claims_or_none(engine, c))
+            step("sparql_claims_touching_query_concepts", lambda c=concepts: graphdata.find_claims(engine, touching=c))
         if time.perf_counter() > deadline:
             break
     out = {f"{k}_p50_ms": median(v) * 1000 for k, v in steps.items()}
     out["queries"] = len(steps["encoder"])
+    out["timeouts"] = timeouts  # type: ignore[assignment]
     out.update({f"{k}_p99_ms": percentile(v, 99) * 1000 for k, v in steps.items()})
     return out
-
-
-def _claims_or_none(engine: Any, concepts: list[str]) -> Any:
-    """The answer step's claim lookup; a timeout counts at its length (the API would answer 503)."""
-    from api import graphdata
-    from kg.errors import QueryTimeout
-
-    try:
-        return graphdata.find_claims(engine, touching=concepts)
-    except QueryTimeout:
-        return None
 
 
 def _linked(gen: Any, state: Any, q: str, vector: Any) -> list[str]:
@@ -166,8 +163,8 @@ def http_load(data_dir: str, queries: list[str], modes: list[str], repeats: int,
     out: dict[str, Any] = {"connections": connections, "seconds_per_run": seconds, "runs": repeats, "env": env or {}}
     try:
         out["ready_s"] = round(wait_ready(port, proc), 2)
-        warm_until = time.perf_counter() + 30
-        for q in queries:  # warm, as in process (at most 30 s)
+        warm_until = time.perf_counter() + 15
+        for q in queries:  # warm, as in process (at most 15 s)
             httpx.get(f"http://127.0.0.1:{port}/search", params={"q": q, "mode": "dense"}, timeout=60)
             if time.perf_counter() > warm_until:
                 break
