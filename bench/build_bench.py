@@ -30,12 +30,13 @@ def full_builds(corpus: str, data_root: str, repeats: int, keep: str | None = No
 
     encoder = Encoder()
     encoder.encode(["warm up the model"])
+    encoder.model.encode(["warm up the baseline"])
     texts = _texts(Path(corpus))
     runs: dict[str, list[float]] = {"build_s": [], "build_cpu_s": [], "raw_s": [], "raw_cpu_s": []}
     contenders: list[tuple[str, Any, Any]] = [("build", Builder, None)]
     if prototype:
         runs.update(prototype_s=[], prototype_cpu_s=[])
-        contenders.append(("prototype", _pipelined_builder_class(), bulk_store))
+        contenders.append(("prototype", Builder, bulk_store))
     reports: dict[str, Any] = {}
     peak_build = 0
     for r in range(repeats):
@@ -55,10 +56,14 @@ def full_builds(corpus: str, data_root: str, repeats: int, keep: str | None = No
                                                           normalize_embeddings=True, convert_to_numpy=True))
         runs["raw_s"].append(wall)
         runs["raw_cpu_s"].append(cpu)
-    return _build_summary(len(texts), reports, runs, peak_build)
+        wall, cpu, _ = timed(lambda: encoder.encode(texts))
+        runs.setdefault("raw_backend_s", []).append(wall)
+        runs.setdefault("raw_backend_cpu_s", []).append(cpu)
+    return _build_summary(len(texts), reports, runs, peak_build, encoder.backend)
 
 
-def _build_summary(n: int, reports: dict[str, Any], runs: dict[str, list[float]], peak: int) -> dict[str, Any]:
+def _build_summary(n: int, reports: dict[str, Any], runs: dict[str, list[float]], peak: int,
+                   backend: str) -> dict[str, Any]:
     report = reports["build"]
     rate = {k[:-2]: n / median(v) for k, v in runs.items() if not k.endswith("_cpu_s")}
     out = {"sentences": n, "articles": report.articles, "triples": report.triples, "claims": report.claims,
@@ -66,7 +71,10 @@ def _build_summary(n: int, reports: dict[str, Any], runs: dict[str, list[float]]
            "build_sentences_per_s": rate["build"], "raw_encode_sentences_per_s": rate["raw"],
            "ratio_build_over_raw": rate["build"] / rate["raw"],
            "ratio_build_over_raw_cpu": median(runs["raw_cpu_s"]) / median(runs["build_cpu_s"]),
-           "build_peak_rss_mib": peak, "validate": False}
+           "build_peak_rss_mib": peak, "validate": False, "build_encoder_backend": backend,
+           "raw_backend_sentences_per_s": rate["raw_backend"],
+           "ratio_build_over_raw_backend": rate["build"] / rate["raw_backend"],
+           "baseline": "raw = SentenceTransformer.encode (torch fp32); raw_backend = the build's own encoder alone"}
     if "prototype" in rate:
         assert reports["prototype"].triples == report.triples, "the prototype's store differs from the build's"
         out.update(prototype_sentences_per_s=rate["prototype"], ratio_prototype_over_raw=rate["prototype"] / rate["raw"],
@@ -186,7 +194,7 @@ def shacl_sample(corpus: str, repeats: int) -> dict[str, Any]:
             "sentences_per_s": len(article.sentences) / median(times)}
 
 
-# -- a prototype of the proposed build changes (measured against the Builder, same run) -------
+# -- a prototype of a proposed build change (measured against the Builder, same run) -------
 
 class BulkLoadingStore:
     """Prototype store: article graphs are buffered as N-Quads and bulk-loaded in one call before
@@ -218,51 +226,3 @@ class BulkLoadingStore:
 
 def bulk_store(path: Path, previous: Path | None) -> Any:
     return BulkLoadingStore(path, previous)
-
-
-def _pipelined_builder_class() -> type:
-    import threading
-
-    import torch
-
-    from api.build import Builder, _atomic_save_npy
-
-    class Pipelined(Builder):  # type: ignore[misc,valid-type]
-        """Prototype: the new articles' sentences are encoded in a thread (one torch thread) while
-        the main thread extracts and writes the graphs on the other core."""
-
-        def _write_graphs(self, store: Any, articles: Any, old: Any, report: Any) -> Any:
-            cache = self.config.data_dir / "cache" / "vectors" / self.encoder.model_id.replace("/", "_")
-            cache.mkdir(parents=True, exist_ok=True)
-            missing = [a for a in articles if not (cache / f"{a.content_hash[7:]}.npy").exists()]
-            errors: list[BaseException] = []
-            threads = torch.get_num_threads()
-            torch.set_num_threads(1)
-            worker = threading.Thread(target=self._encode, args=(missing, cache, errors))
-            worker.start()
-            try:
-                return super()._write_graphs(store, articles, old, report)
-            finally:
-                worker.join()
-                torch.set_num_threads(threads)
-                self.pre_encoded = sum(len(a.sentences) for a in missing)
-                if errors:
-                    raise errors[0]
-
-        def _encode(self, missing: Any, cache: Path, errors: list[BaseException]) -> None:
-            try:
-                vectors = self.encoder.encode([s.span.text for a in missing for s in a.sentences])
-                pos = 0
-                for a in missing:
-                    _atomic_save_npy(cache / f"{a.content_hash[7:]}.npy", vectors[pos:pos + len(a.sentences)])
-                    pos += len(a.sentences)
-            except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
-                errors.append(exc)
-
-        def _build_index(self, articles: Any, report: Any) -> Any:
-            index = super()._build_index(articles, report)
-            report.encoded += getattr(self, "pre_encoded", 0)
-            report.reused -= getattr(self, "pre_encoded", 0)
-            return index
-
-    return Pipelined

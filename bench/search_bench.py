@@ -71,13 +71,12 @@ def _timed_pass(client: Any, queries: list[str], mode: str, deadline: float) -> 
 
 def _parts(state: Any, queries: list[str], deadline: float) -> dict[str, Any]:
     """Median milliseconds of each step of a search alone, on the same queries: the encoder,
-    the index, and each graph lookup (one SPARQL round trip to a worker process each)."""
-    from api import graphdata
+    the index, and each graph read (from the generation's view, or live SPARQL when the
+    server reads the live graph; ``reader`` says which)."""
     from kg.errors import QueryTimeout
 
-    gen, engine = state.current(), state.query_engine()
+    gen, reader = state.current(), state.reader()
     steps: dict[str, list[float]] = {}
-
     timeouts: dict[str, int] = {}
 
     def step(name: str, fn: Any) -> Any:
@@ -93,18 +92,17 @@ def _parts(state: Any, queries: list[str], deadline: float) -> dict[str, Any]:
     for q in queries:
         vector = step("encoder", lambda q=q: state.encoder.encode_query(q))
         iris = [i for i, _ in step("index", lambda v=vector: gen.index.search(v, 10))]
-        step("sparql_sentences", lambda i=iris: graphdata.sentences(engine, i))
-        step("sparql_mentions", lambda i=iris: graphdata.mentions(engine, i))
-        step("sparql_claims_of_hits", lambda i=iris: graphdata.claims_from_sentences(engine, i))
-        concepts = _linked(gen, state, q, vector)
+        step("graph_sentences", lambda i=iris: reader.sentences(i))
+        step("graph_mentions", lambda i=iris: reader.mentions(i))
+        step("graph_claims_of_hits", lambda i=iris: reader.claims_from_sentences(i))
+        concepts = step("link_query", lambda q=q, v=vector: _linked(gen, state, q, v))
         if concepts:
-            step("sparql_claims_touching_query_concepts", lambda c=concepts: graphdata.find_claims(engine, touching=c))
+            step("graph_claims_touching_query_concepts", lambda c=concepts: reader.claims_touching(c))
         if time.perf_counter() > deadline:
             break
-    out = {f"{k}_p50_ms": median(v) * 1000 for k, v in steps.items()}
-    out["queries"] = len(steps["encoder"])
-    out["timeouts"] = timeouts  # type: ignore[assignment]
+    out: dict[str, Any] = {f"{k}_p50_ms": median(v) * 1000 for k, v in steps.items()}
     out.update({f"{k}_p99_ms": percentile(v, 99) * 1000 for k, v in steps.items()})
+    out.update(queries=len(steps["encoder"]), timeouts=timeouts, reader=getattr(reader, "kind", "live"))
     return out
 
 
@@ -210,7 +208,8 @@ def _wrk(port: int, paths: list[str], seconds: float, connections: int, tmp: Pat
     dist = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", text, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket_errors = re.search(r"Socket errors: (.*)", text)
-    if "50" not in dist:  # no request completed within the run
+    done = re.search(r"(\d+) requests in", text)
+    if "50" not in dist or not done or int(done.group(1)) == 0:  # no request completed within the run
         return {"p50_ms": None, "p99_ms": None, "requests_per_s": 0.0, "errors": 0, "raw": text[-600:]}
     return {"p50_ms": _ms(dist["50"]), "p99_ms": _ms(dist["99"]),
             "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),  # type: ignore[union-attr]
