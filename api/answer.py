@@ -113,6 +113,16 @@ def answer(reader: GraphReader, q: str, concepts: list[dict[str, Any]], hit_sent
     return {"concepts": linked, "claims": claims}
 
 
+def cap_evidence(result: dict[str, Any], limit: int) -> dict[str, Any]:
+    """At most ``limit`` supporting and denying sentences per claim, with the full counts (a claim
+    made across thousands of articles must not make a response of megabytes)."""
+    for e in result["claims"]:
+        for side in ("supported_by", "denied_by"):
+            e[f"{side.split('_')[0]}_count"] = len(e[side])
+            e[side] = e[side][:limit]
+    return result
+
+
 def _relevance(e: dict[str, Any], q: str, iris: list[str], hits: set[str]) -> float:
     both = e["subject"] in iris and e["object"] in iris
     hint = PREDICATE_HINTS.get(e["predicate"])

@@ -7,7 +7,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from api.answer import answer, link_query
+from api.answer import answer, cap_evidence, link_query
 from api.state import ServingState
 from api.view import GraphReader
 from kg.errors import BadRequest
@@ -89,6 +89,7 @@ class SearchService:
         hits = self._hits(reader, ranked)
         hits = [h for h in hits if self._keep(h, params)]
         page = hits[params.offset:want]
+        cap_evidence(result, self.state.settings.answer_evidence)
         return {"query": q, "mode": params.mode, "k": params.k, "offset": params.offset,
                 "total": len(hits), "generation": gen.name, "hits": page, "answer": result}
 

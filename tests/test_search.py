@@ -92,6 +92,7 @@ def test_the_botox_answer_is_a_denial_with_exact_provenance(client: TestClient) 
     assert len(claims) == 1
     claim = claims[0]
     assert claim["supported_by"] == [] and len(claim["denied_by"]) == 2
+    assert (claim["supported_count"], claim["denied_count"]) == (0, 2)
     assert claim["verdict"] == "denied"
     assert body["answer"]["claims"][0] is not None and body["answer"]["claims"][0]["subject"] == BOTOX
     for prov in claim["denied_by"]:
@@ -99,6 +100,14 @@ def test_the_botox_answer_is_a_denial_with_exact_provenance(client: TestClient) 
         b, e = prov["offsets"]
         assert text[b:e] == prov["quote"] and "do not cause hair loss" in prov["quote"]
         assert prov["author"] == "Olivia Thompson"
+
+
+def test_answer_evidence_is_capped_with_the_full_counts(corpus_settings: Settings, encoder: Encoder) -> None:
+    capped = corpus_settings.model_copy(update={"answer_evidence": 1})
+    with TestClient(create_app(capped, encoder=encoder)) as c:
+        body = search(c, q="does botox cause hair loss", k=5)
+    claim = next(c for c in body["answer"]["claims"] if (c["subject"], c["predicate"], c["object"]) == (BOTOX, CAUSES, HAIR_LOSS))
+    assert len(claim["denied_by"]) == 1 and claim["denied_count"] == 2 and claim["verdict"] == "denied"
 
 
 def test_second_expected_query_finds_the_ingredients(client: TestClient) -> None:
