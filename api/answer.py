@@ -39,11 +39,19 @@ def label_index(gen: Generation) -> dict[tuple[str, ...], str]:
     return index
 
 
+def _longest_label(gen: Generation, index: dict[tuple[str, ...], str]) -> int:
+    cached = getattr(gen, "_longest_label", None)
+    if cached is None:
+        cached = max((len(k) for k in index), default=1)
+        object.__setattr__(gen, "_longest_label", cached)
+    return int(cached)
+
+
 def link_query(q: str, gen: Generation, encoder: Encoder, vector: np.ndarray | None) -> list[dict[str, Any]]:
     """Concepts the query names: exact labels first, then label embeddings for paraphrased phrases."""
     index = label_index(gen)
     toks = tokens(q)
-    longest = max((len(k) for k in index), default=1)
+    longest = _longest_label(gen, index)
     found: dict[str, dict[str, Any]] = {}
     covered: set[int] = set()
     i = 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
+from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
 from api.resources import build_resource_router
@@ -81,13 +82,15 @@ def _routes(app: FastAPI, state: ServingState) -> None:
                         errors=gen.manifest.get("errors", []))
         return body
 
-    @app.get("/search", tags=["search"], summary="Semantic search with graph-backed hits")
-    def search_get(params: Annotated[SearchParams, Query()]) -> dict[str, Any]:
-        return search.search(params)
+    # The body is plain JSON types already: rendered straight, without FastAPI's re-encoding walk
+    # over every nested dict (about a third of an in-process request's time, measured in bench/).
+    @app.get("/search", tags=["search"], summary="Semantic search with graph-backed hits", response_class=JSONResponse)
+    def search_get(params: Annotated[SearchParams, Query()]) -> JSONResponse:
+        return JSONResponse(search.search(params))
 
-    @app.post("/search", tags=["search"], summary="Semantic search (JSON body)")
-    def search_post(params: SearchParams) -> dict[str, Any]:
-        return search.search(params)
+    @app.post("/search", tags=["search"], summary="Semantic search (JSON body)", response_class=JSONResponse)
+    def search_post(params: SearchParams) -> JSONResponse:
+        return JSONResponse(search.search(params))
 
     app.include_router(build_resource_router(state))
 

@@ -12,6 +12,7 @@ L2-normalised, so inner product is cosine similarity.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -85,11 +86,13 @@ class Encoder:
             if self._onnx is None:
                 from embeddings.onnx_backend import OnnxSentenceEncoder
 
+                # No spinning: idle ORT threads sleep, so the build's graph writing (beside the
+                # encoder) and concurrent requests get the cores (measured faster under load).
                 self._onnx = OnnxSentenceEncoder(self.model_path, self.cache_dir, batch_size=self.batch_size,
-                                                 intra_op_num_threads=self.threads)
+                                                 intra_op_num_threads=self.threads, allow_spinning=False)
             return self._onnx
 
-    @property
+    @functools.cached_property
     def dimension(self) -> int:
         config = Path(self.model_path) / "config.json"
         if config.exists():

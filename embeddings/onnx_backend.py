@@ -8,6 +8,7 @@ only ``onnxruntime``, ``tokenizers`` and ``numpy``. Nothing happens at import ti
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -153,7 +154,7 @@ class OnnxSentenceEncoder:
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
-    @property
+    @functools.cached_property
     def dimension(self) -> int:
         return int(_read_json(self.model_dir / "config.json")["hidden_size"])
 
