@@ -35,7 +35,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scaled", nargs="*", default=list(SIZES), choices=list(SIZES), help="derived sizes to serve")
     p.add_argument("--queries", type=int, default=30, help="queries per in-process latency run")
     p.add_argument("--load-seconds", type=float, default=6.0, help="length of one HTTP load run")
-    p.add_argument("--one-thread-at", default="10k", help="also serve this size with OMP_NUM_THREADS=1 ('' = no)")
+    p.add_argument("--one-thread-at", default="", help="also serve this size with OMP_NUM_THREADS=1 ('' = no)")
     p.add_argument("--connections", type=int, default=4, help="concurrent HTTP connections")
     p.add_argument("--with-sparql", action="store_true", help="also run bench/sparql_bench.py (adds minutes)")
     p.add_argument("--work", type=Path, help="work directory (default: a temporary one, removed)")

@@ -24,7 +24,7 @@ from typing import Any
 from bench.common import BASE_IRI, REPO, free_port, median, percentile, tree_memory
 
 
-def probe(data_dir: str, queries: list[str], modes: list[str], repeats: int, budget_s: float = 30) -> dict[str, Any]:
+def probe(data_dir: str, queries: list[str], modes: list[str], repeats: int, budget_s: float = 20) -> dict[str, Any]:
     """In-process p50/p99 per mode (median over repeated passes), each step alone, and memory.
 
     Each mode gets ``budget_s`` seconds (a warm-up pass, then ``repeats`` timed passes sharing
