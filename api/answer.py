@@ -101,32 +101,25 @@ def answer(reader: GraphReader, q: str, concepts: list[dict[str, Any]], hit_sent
     iris = [c["iri"] for c in concepts]
     if not iris:
         return {"concepts": [], "claims": []}
-    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for c in reader.claims_touching(iris):
-        key = (c["subject"], c["predicate"], c["object"])
-        entry = grouped.setdefault(key, {"subject": key[0], "predicate": key[1], "object": key[2],
-                                         "supported_by": [], "denied_by": []})
-        prov = {**c["provenance"], "claim": c["iri"], "hedged": c["hedged"], "certainty": c["certainty"]}
-        entry["denied_by" if c["negated"] else "supported_by"].append(prov)
-    labels = reader.concepts({x for k in grouped for x in (k[0], k[2])} | set(iris))
+    groups = reader.claim_groups(iris)
+    labels = reader.concepts({x for g in groups for x in (g["subject"], g["object"])} | set(iris))
     hits = set(hit_sentences)
-    claims = sorted(grouped.values(), key=lambda e: -_relevance(e, q, iris, hits))
+    claims = sorted(groups, key=lambda e: -_relevance(e, q, iris, hits))
     for e in claims:
+        del e["first_claim"]
         e["subject_label"] = labels[e["subject"]]["label"]
         e["object_label"] = labels[e["object"]]["label"]
         e["verdict"] = _verdict(e)
-        for side in ("supported_by", "denied_by"):
-            e[side].sort(key=lambda p: (p["article"], p["offsets"][0]))
     linked = [{**c, "label": labels[c["iri"]]["label"], "types": labels[c["iri"]]["types"]} for c in concepts]
     return {"concepts": linked, "claims": claims}
 
 
 def cap_evidence(result: dict[str, Any], limit: int) -> dict[str, Any]:
-    """At most ``limit`` supporting and denying sentences per claim, with the full counts (a claim
-    made across thousands of articles must not make a response of megabytes)."""
+    """At most ``limit`` supporting and denying sentences per claim (``supported_count`` and
+    ``denied_count`` keep the totals): a claim made across thousands of articles must not make
+    a response of megabytes."""
     for e in result["claims"]:
         for side in ("supported_by", "denied_by"):
-            e[f"{side.split('_')[0]}_count"] = len(e[side])
             e[side] = e[side][:limit]
     return result
 
@@ -136,12 +129,12 @@ def _relevance(e: dict[str, Any], q: str, iris: list[str], hits: set[str]) -> fl
     hint = PREDICATE_HINTS.get(e["predicate"])
     in_hits = any(p["sentence"] in hits for p in e["supported_by"] + e["denied_by"])
     return (4.0 * both + 2.0 * bool(hint and re.search(hint, q, re.IGNORECASE)) + 1.0 * in_hits
-            + 0.1 * len(e["supported_by"] + e["denied_by"]))
+            + 0.1 * (e["supported_count"] + e["denied_count"]))
 
 
 def _verdict(e: dict[str, Any]) -> str:
-    if e["denied_by"] and not e["supported_by"]:
+    if e["denied_count"] and not e["supported_count"]:
         return "denied"
-    if e["supported_by"] and not e["denied_by"]:
+    if e["supported_count"] and not e["denied_count"]:
         return "supported"
     return "disputed"

@@ -139,7 +139,9 @@ class Builder:
         report = BuildReport(gen_id)
         articles = self._load_articles(report)
         fingerprint = self._fingerprint()
-        reuse = old.get("fingerprint") == fingerprint
+        # A SPARQL update on the previous store is not carried over: the build is a function of
+        # the articles, so after one the new generation starts from an empty store.
+        reuse = old.get("fingerprint") == fingerprint and not (previous and (previous / STORE_MODIFIED).exists())
         # The encoder (native code, GIL released) runs beside the graph writing (Python): on two
         # cores the build then costs about the larger of the two, not their sum.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthkg-encode") as pool:
@@ -151,8 +153,7 @@ class Builder:
                 if not reuse or not old:
                     load_ontology_graphs(store)
                 report.triples = store.count()
-                trust_cache = reuse and not (previous and (previous / STORE_MODIFIED).exists())
-                write_view(tmp / VIEW_DIR, store, self._view_rows(store, articles, trust_cache),
+                write_view(tmp / VIEW_DIR, store, self._view_rows(store, articles, trust_cache=reuse),
                            {iri for iri, _ in self._labels()})
             finally:
                 store.close()

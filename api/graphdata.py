@@ -151,11 +151,31 @@ def find_claims(engine: QueryEngine, subject: str | None = None, predicate: str 
         filters.append(f"FILTER(?object = {iri_term(obj)})")
     if negated is not None:
         filters.append(f"FILTER(?negated = {'true' if negated else 'false'})")
-    touch = ""
-    if touching:  # bound through the rdf:subject / rdf:object indexes, not a filter over every claim
-        terms = " ".join(iri_term(i) for i in touching)
-        touch = (f"{{ VALUES ?subject {{ {terms} }} ?claim rdf:subject ?subject }} UNION "
-                 f"{{ VALUES ?object {{ {terms} }} ?claim rdf:object ?object }}")
-    rows = engine.select(PREFIXES + f"SELECT DISTINCT * WHERE {{ {touch} {CLAIM_FIELDS} {' '.join(filters)} }} "
+    if touching:  # the default configuration reads these from the generation's view (api/view.py)
+        terms = ", ".join(iri_term(i) for i in touching)
+        filters.append(f"FILTER(?subject IN ({terms}) || ?object IN ({terms}))")
+    rows = engine.select(PREFIXES + f"SELECT * WHERE {{ {CLAIM_FIELDS} {' '.join(filters)} }} "
                          f"ORDER BY ?claim LIMIT {int(limit)}")
     return [claim_row(r) for r in rows]
+
+
+EVIDENCE_CAP = 20  # sentences kept per side of a claim group (search answers; /claims pages them all)
+
+
+def group_claims(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Claim rows (in claim IRI order) grouped by (subject, predicate, object), in the order of
+    each group's first claim: who supports and who denies it, by (article, offset), at most
+    :data:`EVIDENCE_CAP` sentences per side, with the full counts."""
+    grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for c in rows:
+        key = (c["subject"], c["predicate"], c["object"])
+        entry = grouped.setdefault(key, {"subject": key[0], "predicate": key[1], "object": key[2],
+                                         "supported_by": [], "denied_by": [], "first_claim": c["iri"]})
+        prov = {**c["provenance"], "claim": c["iri"], "hedged": c["hedged"], "certainty": c["certainty"]}
+        entry["denied_by" if c["negated"] else "supported_by"].append(prov)
+    for e in grouped.values():
+        for side, count in (("supported_by", "supported_count"), ("denied_by", "denied_count")):
+            e[side].sort(key=lambda p: (p["article"], p["offsets"][0], p["claim"]))
+            e[count] = len(e[side])
+            e[side] = e[side][:EVIDENCE_CAP]
+    return list(grouped.values())

@@ -11,8 +11,8 @@ it has.
 
 The view is used only when the store cannot change under it: the embedded store with SPARQL
 Update off, and no update ever run on this generation (an update leaves
-:data:`STORE_MODIFIED` in the generation; the next build then re-reads every article's rows
-from the store instead of its cache). Otherwise search reads the live graph.
+:data:`STORE_MODIFIED` in the generation; the next build then starts from an empty store
+and reads every article's rows afresh). Otherwise search reads the live graph.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class GraphReader(Protocol):
     def mentions(self, iris: list[str]) -> dict[str, list[str]]: ...
     def concepts(self, iris: Iterable[str]) -> dict[str, dict[str, Any]]: ...
     def claims_from_sentences(self, iris: list[str]) -> list[dict[str, Any]]: ...
-    def claims_touching(self, concepts: list[str]) -> list[dict[str, Any]]: ...
+    def claim_groups(self, concepts: list[str]) -> list[dict[str, Any]]: ...
 
 
 class LiveReader:
@@ -66,8 +66,9 @@ class LiveReader:
     def claims_from_sentences(self, iris: list[str]) -> list[dict[str, Any]]:
         return graphdata.claims_from_sentences(self.engine, iris)
 
-    def claims_touching(self, concepts: list[str]) -> list[dict[str, Any]]:
-        return graphdata.find_claims(self.engine, touching=concepts, limit=CLAIM_LIMIT)
+    def claim_groups(self, concepts: list[str]) -> list[dict[str, Any]]:
+        """The claims touching ``concepts``, grouped (see :func:`api.graphdata.group_claims`)."""
+        return graphdata.group_claims(graphdata.find_claims(self.engine, touching=concepts, limit=CLAIM_LIMIT))
 
 
 # --------------------------------------------------------------------------------------
@@ -134,7 +135,7 @@ def encode_entry(key: str, value: Any) -> tuple[int, bytes]:
 
 class View:
     """A generation's materialised rows: sentences (with mentions and claims), concepts, and
-    claims by the concept they touch."""
+    the claim groups touching each concept."""
 
     kind = "view"
 
@@ -142,12 +143,12 @@ class View:
         self.directory = directory
         self.sentence_rows = Table(directory, "sentences")
         self.concept_rows = Table(directory, "concepts")
-        self.claim_rows = Table(directory, "claims_by_concept")
+        self.group_rows = Table(directory, "claim_groups")
 
     @classmethod
     def open(cls, generation: Path) -> View | None:
         directory = generation / VIEW_DIR
-        return cls(directory) if (directory / "sentences.keys.npy").exists() else None
+        return cls(directory) if (directory / "claim_groups.keys.npy").exists() else None
 
     def _rows(self, iris: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         for iri in iris:
@@ -171,12 +172,13 @@ class View:
     def claims_from_sentences(self, iris: list[str]) -> list[dict[str, Any]]:
         return [c for _, row in self._rows(iris) for c in row["claims"]]
 
-    def claims_touching(self, concepts: list[str]) -> list[dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
+    def claim_groups(self, concepts: list[str]) -> list[dict[str, Any]]:
+        """The claim groups stored under each concept, each once, in the order of their first claim."""
+        found: dict[tuple[str, str, str], dict[str, Any]] = {}
         for concept in concepts:
-            for claim in self.claim_rows.get(concept) or []:
-                found[claim["iri"]] = claim
-        return [found[iri] for iri in sorted(found)[:CLAIM_LIMIT]]
+            for group in self.group_rows.get(concept) or []:
+                found.setdefault((group["subject"], group["predicate"], group["object"]), group)
+        return sorted(found.values(), key=lambda g: g["first_claim"])
 
 
 # --------------------------------------------------------------------------------------
@@ -218,7 +220,7 @@ def write_view(directory: Path, store: Any, rows: dict[str, dict[str, Any]], ext
         concepts.update(graphdata.concepts(store, ordered[start:start + BATCH]))
     counts = {"sentences": Table.write(directory, "sentences", rows.items()),
               "concepts": Table.write(directory, "concepts", concepts.items()),
-              "claims_by_concept": Table.write(directory, "claims_by_concept",
-                                               ((c, [claims[i] for i in sorted(claims)]) for c, claims in by_concept.items()))}
+              "claim_groups": Table.write(directory, "claim_groups", (
+                  (c, graphdata.group_claims(claims[i] for i in sorted(claims))) for c, claims in by_concept.items()))}
     (directory / "view.json").write_text(json.dumps(counts, sort_keys=True))
     return counts

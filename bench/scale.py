@@ -265,8 +265,9 @@ def _bulk_load(target: Path, source: _Replicas) -> int:
 
 def _scaled_view(source: Path, target: Path, copies: int) -> dict[str, Any]:
     """The scaled generation's view: each copy's sentence rows renamed as its quads are (copies
-    past FULL_COPIES without mentions and claims, as in the store); claims by concept over every
-    full copy; the concept rows as they are."""
+    past FULL_COPIES without mentions and claims, as in the store); the claim groups of every
+    full copy, grouped as the build groups them; the concept rows as they are."""
+    from api.graphdata import group_claims
     from api.view import VIEW_DIR, Table, encode_entry, key_hash
 
     src, dst = source / VIEW_DIR, target / VIEW_DIR
@@ -284,12 +285,15 @@ def _scaled_view(source: Path, target: Path, copies: int) -> dict[str, Any]:
                 yield key_hash(copy_iri(key, k)), _renamed(raw, k)
 
     rows = Table.write_entries(dst, "sentences", sentence_entries())
-    by_concept = []
-    for key, raw in Table(src, "claims_by_concept").entries():
-        claims = [json.loads(_renamed(json.dumps(c).encode(), k)) for k in range(min(copies, FULL_COPIES))
-                  for c in json.loads(raw)[1]]
-        by_concept.append(encode_entry(key, sorted(claims, key=lambda c: c["iri"])))
-    Table.write_entries(dst, "claims_by_concept", by_concept)
+    claims: dict[str, dict[str, dict[str, Any]]] = {}  # concept -> claim IRI -> claim row, every full copy
+    for _, raw in full:
+        for claim in json.loads(raw)[1]["claims"]:
+            text = json.dumps(claim).encode()
+            for k in range(min(copies, FULL_COPIES)):
+                renamed = json.loads(_renamed(text, k))
+                for concept in (renamed["subject"], renamed["object"]):
+                    claims.setdefault(concept, {})[renamed["iri"]] = renamed
+    Table.write(dst, "claim_groups", ((c, group_claims(by_iri[i] for i in sorted(by_iri))) for c, by_iri in claims.items()))
     for f in src.glob("concepts.*"):
         shutil.copy(f, dst / f.name)
     (dst / "view.json").write_text(json.dumps({"sentences": rows, "scaled_from": source.name}))

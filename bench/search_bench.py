@@ -97,7 +97,7 @@ def _parts(state: Any, queries: list[str], deadline: float) -> dict[str, Any]:
         step("graph_claims_of_hits", lambda i=iris: reader.claims_from_sentences(i))
         concepts = step("link_query", lambda q=q, v=vector: _linked(gen, state, q, v))
         if concepts:
-            step("graph_claims_touching_query_concepts", lambda c=concepts: reader.claims_touching(c))
+            step("graph_claim_groups_of_query_concepts", lambda c=concepts: reader.claim_groups(c))
         if time.perf_counter() > deadline:
             break
     out: dict[str, Any] = {f"{k}_p50_ms": median(v) * 1000 for k, v in steps.items()}
