@@ -332,17 +332,14 @@ def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine
     ``on_update`` is called after each update that succeeded."""
     protocol = SparqlProtocol(settings, get_engine, on_update)
     router = APIRouter(tags=["sparql"])
-    for method in ("GET", "HEAD", "POST"):  # one route per method: each gets its own OpenAPI operation id
-        router.add_api_route("/sparql", protocol.endpoint, methods=[method], operation_id=f"sparql_{method.lower()}",
-                             summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",
-                             response_class=Response)
+    router.add_api_route("/sparql", protocol.endpoint, methods=["GET", "HEAD", "POST"],
+                         summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",
+                         response_class=Response)
     router.add_api_route("/sparql/yasgui/{name}", yasgui_asset, methods=["GET"],
                          include_in_schema=False)
-    for method in ("GET", "HEAD"):
-        router.add_api_route("/rdf-graph-store", protocol.graph_store, methods=[method],
-                             operation_id=f"graph_store_{method.lower()}",
-                             summary="Graph Store Protocol (read-only): ?graph=<iri> or ?default",
-                             response_class=Response)
+    router.add_api_route("/rdf-graph-store", protocol.graph_store, methods=["GET", "HEAD"],
+                         summary="Graph Store Protocol (read-only): ?graph=<iri> or ?default",
+                         response_class=Response)
     return router
 
 
