@@ -50,6 +50,23 @@ def build_corpus(articles: Path, data_dir: Path, encoder: Encoder, **kw: object)
     return Builder(config, encoder).run()
 
 
+def built_search_corpus(root: Path, names: tuple[str, ...], encoder: Encoder, seed_settings: Settings,
+                        **settings: object) -> Settings:
+    """The seed plus ``names`` from tests/data, built (SHACL off) into a data dir primed with the
+    seed build's caches; the settings that serve it."""
+    from tests.paths import DATA
+    from tests.support import primed_data_dir
+
+    articles = root / "articles"
+    articles.mkdir()
+    (articles / SEED.name).write_bytes(SEED.read_bytes())
+    for name in names:
+        (articles / name).write_bytes((DATA / name).read_bytes())
+    data = primed_data_dir(root / "build", seed_settings.data_dir)
+    build_corpus(articles, data, encoder, validate=False)
+    return Settings(articles_dir=articles, data_dir=data, base_iri=BASE_IRI, sparql_workers=1, **settings)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="session")
 def seed_settings(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Settings:
     """Settings of a data dir holding a built generation of the seed article."""

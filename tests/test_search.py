@@ -15,9 +15,9 @@ from api.app import create_app
 from api.search import reciprocal_rank_fusion
 from api.settings import Settings
 from embeddings.encoder import Encoder
-from tests.conftest import build_corpus
-from tests.paths import BASE_IRI, DATA, SEED, SEED_EXPECTED
-from tests.support import assert_error_shape, cli_env, primed_data_dir, start_serve
+from tests.conftest import built_search_corpus
+from tests.paths import BASE_IRI, SEED_EXPECTED
+from tests.support import assert_error_shape, cli_env, start_serve
 
 CAUSES = "https://w3id.org/biolink/vocab/causes"
 BOTOX = "https://w3id.org/healthkg/concept/botox-injection"
@@ -27,15 +27,7 @@ CORPUS = ("botox-vs-dermal-fillers.txt", "minoxidil-hair-loss.md", "telogen-effl
 
 @pytest.fixture(scope="module")
 def corpus_settings(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder, seed_settings: Settings) -> Settings:
-    root = tmp_path_factory.mktemp("search")
-    articles = root / "articles"
-    articles.mkdir()
-    (articles / SEED.name).write_bytes(SEED.read_bytes())
-    for name in CORPUS:
-        (articles / name).write_bytes((DATA / name).read_bytes())
-    data = primed_data_dir(root / "build", seed_settings.data_dir)
-    build_corpus(articles, data, encoder, validate=False)
-    return Settings(articles_dir=articles, data_dir=data, base_iri=BASE_IRI, sparql_workers=1)
+    return built_search_corpus(tmp_path_factory.mktemp("search"), CORPUS, encoder, seed_settings)
 
 
 @pytest.fixture(scope="module")

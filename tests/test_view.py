@@ -17,9 +17,8 @@ from api.search import SearchParams, SearchService
 from api.settings import Settings
 from api.view import STORE_MODIFIED, LiveReader, Table, View
 from embeddings.encoder import Encoder
-from tests.conftest import build_corpus
-from tests.paths import BASE_IRI, DATA, SEED
-from tests.support import primed_data_dir
+from tests.conftest import build_corpus, built_search_corpus
+from tests.paths import DATA
 
 QUERIES = json.loads((DATA / "queries.json").read_text())
 CORPUS = ("botox-vs-dermal-fillers.txt", "minoxidil-hair-loss.md", "telogen-effluvium.md", "alopecia-areata.txt",
@@ -30,15 +29,7 @@ TOKEN = "view-test-token"
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder, seed_settings: Settings) -> Settings:
-    root = tmp_path_factory.mktemp("view")
-    articles = root / "articles"
-    articles.mkdir()
-    (articles / SEED.name).write_bytes(SEED.read_bytes())
-    for name in CORPUS:
-        (articles / name).write_bytes((DATA / name).read_bytes())
-    data = primed_data_dir(root / "build", seed_settings.data_dir)
-    build_corpus(articles, data, encoder, validate=False)
-    return Settings(articles_dir=articles, data_dir=data, base_iri=BASE_IRI, sparql_workers=1, reload_interval=0)
+    return built_search_corpus(tmp_path_factory.mktemp("view"), CORPUS, encoder, seed_settings, reload_interval=0)
 
 
 @pytest.fixture(scope="module")
