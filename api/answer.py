@@ -96,22 +96,24 @@ def _nearest_labels(gen: Generation, encoder: Encoder, phrases: list[str]) -> li
     return [(gen.labels[int(b)][0], float(sims[i, b])) for i, b in enumerate(best)]
 
 
-def answer(reader: GraphReader, q: str, concepts: list[dict[str, Any]], hit_sentences: list[str]) -> dict[str, Any]:
-    """Claims touching the linked concepts, grouped by (subject, predicate, object), most relevant first."""
+def answer(reader: GraphReader, q: str, concepts: list[dict[str, Any]], hit_sentences: list[str],
+           limit: int = 20) -> dict[str, Any]:
+    """Claims touching the linked concepts, grouped by (subject, predicate, object): the ``limit``
+    most relevant first (``claims_total`` counts them all)."""
     iris = [c["iri"] for c in concepts]
     if not iris:
-        return {"concepts": [], "claims": []}
+        return {"concepts": [], "claims": [], "claims_total": 0}
     groups = reader.claim_groups(iris)
-    labels = reader.concepts({x for g in groups for x in (g["subject"], g["object"])} | set(iris))
     hits = set(hit_sentences)
-    claims = sorted(groups, key=lambda e: -_relevance(e, q, iris, hits))
+    claims = sorted(groups, key=lambda e: -_relevance(e, q, iris, hits))[:limit]
+    labels = reader.concepts({x for g in claims for x in (g["subject"], g["object"])} | set(iris))
     for e in claims:
         del e["first_claim"]
         e["subject_label"] = labels[e["subject"]]["label"]
         e["object_label"] = labels[e["object"]]["label"]
         e["verdict"] = _verdict(e)
     linked = [{**c, "label": labels[c["iri"]]["label"], "types": labels[c["iri"]]["types"]} for c in concepts]
-    return {"concepts": linked, "claims": claims}
+    return {"concepts": linked, "claims": claims, "claims_total": len(groups)}
 
 
 def cap_evidence(result: dict[str, Any], limit: int) -> dict[str, Any]:

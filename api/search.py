@@ -83,7 +83,7 @@ class SearchService:
         vector = None if params.mode == "bm25" else self.state.encoder.encode_query(q)
         ranked = self.rank(q, max(pool, RRF_POOL) if params.mode == "hybrid" else pool, params.mode, vector)
         concepts = link_query(q, gen, self.state.encoder, vector)
-        result = answer(reader, q, concepts, [iri for iri, _ in ranked[:want]])
+        result = answer(reader, q, concepts, [iri for iri, _ in ranked[:want]], self.state.settings.answer_claims)
         if params.mode == "hybrid":  # rerank the whole fused pool, then cut
             ranked = boost_evidence(ranked, result, {c["iri"] for c in concepts})[:pool]
         hits = self._hits(reader, ranked)

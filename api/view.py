@@ -144,6 +144,7 @@ class View:
         self.sentence_rows = Table(directory, "sentences")
         self.concept_rows = Table(directory, "concepts")
         self.group_rows = Table(directory, "claim_groups")
+        self._concepts: dict[str, dict[str, Any]] | None = None
 
     @classmethod
     def open(cls, generation: Path) -> View | None:
@@ -164,10 +165,11 @@ class View:
         return {iri: row["mentions"] for iri, row in self._rows(iris) if row["mentions"]}
 
     def concepts(self, iris: Iterable[str]) -> dict[str, dict[str, Any]]:
-        out = {}
-        for iri in sorted(set(iris)):
-            out[iri] = self.concept_rows.get(iri) or graphdata.concept_record(iri, None)
-        return out
+        if self._concepts is None:  # a few thousand rows, asked for by every answer: decoded once
+            self._concepts = {key: json.loads(raw)[1] for key, raw in self.concept_rows.entries()}
+        known = self._concepts
+        return {iri: dict(known[iri]) if iri in known else graphdata.concept_record(iri, None)
+                for iri in sorted(set(iris))}
 
     def claims_from_sentences(self, iris: list[str]) -> list[dict[str, Any]]:
         return [c for _, row in self._rows(iris) for c in row["claims"]]

@@ -102,6 +102,15 @@ def test_answer_evidence_is_capped_with_the_full_counts(corpus_settings: Setting
     assert len(claim["denied_by"]) == 1 and claim["denied_count"] == 2 and claim["verdict"] == "denied"
 
 
+def test_answer_keeps_the_most_relevant_claims_and_counts_them_all(client: TestClient, corpus_settings: Settings,
+                                                                  encoder: Encoder) -> None:
+    full = search(client, q="does botox cause hair loss", k=5)["answer"]
+    assert full["claims_total"] > len(full["claims"]) == 20  # the default keeps 20 of the 23 claims
+    with TestClient(create_app(corpus_settings.model_copy(update={"answer_claims": 1}), encoder=encoder)) as c:
+        one = search(c, q="does botox cause hair loss", k=5)["answer"]
+    assert one["claims"] == full["claims"][:1] and one["claims_total"] == full["claims_total"]
+
+
 def test_second_expected_query_finds_the_ingredients(client: TestClient) -> None:
     expected = json.loads(SEED_EXPECTED.read_text())["search"][1]
     top3 = search(client, q=expected["query"], k=3)["hits"]
