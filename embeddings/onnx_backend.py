@@ -26,6 +26,12 @@ OUTPUT_NAME = "sentence_embedding"
 _SKIP_FILES = {"README.md", ".gitattributes"}
 
 
+def _publish(tmp: str, out: Path) -> None:
+    """Make ``tmp`` world-readable (mkstemp creates 0600) and move it onto ``out`` atomically."""
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out)
+
+
 def model_fingerprint(model_dir: str | os.PathLike[str]) -> str:
     """SHA-256 over every file's relative path and full contents (README excluded)."""
     root = Path(model_dir)
@@ -110,7 +116,7 @@ def export_onnx(model_dir: str | os.PathLike[str], out_path: str | os.PathLike[s
                 opset_version=OPSET, input_names=list(INPUT_NAMES), output_names=[OUTPUT_NAME],
                 dynamic_axes=axes, do_constant_folding=True,
             )
-        os.replace(tmp, out)
+        _publish(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -130,7 +136,7 @@ def quantize_onnx(fp32_path: str | os.PathLike[str], out_path: str | os.PathLike
     try:
         quantize_dynamic(str(fp32_path), tmp, weight_type=QuantType.QInt8, per_channel=True,
                          reduce_range=True)
-        os.replace(tmp, out)
+        _publish(tmp, out)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -48,6 +48,7 @@ def test_the_export_is_cached_per_model_and_written_whole(backends: tuple[Encode
     onnx.encode(["warm"])
     files = sorted(cache.iterdir())
     assert [f.suffix for f in files] == [".onnx"] and not any(".tmp" in f.name for f in files)
+    assert files[0].stat().st_mode & 0o044 == 0o044  # readable by a server running as another user
     stamp = files[0].stat().st_mtime_ns
     again = Encoder(backend="onnx", cache_dir=cache)
     again.encode(["no second export"])
