@@ -17,7 +17,6 @@ and reads every article's rows afresh). Otherwise search reads the live graph.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mmap
 import os
@@ -28,6 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from api import graphdata
+from embeddings.index import stable_id
 from kg.engine import QueryEngine
 
 VIEW_DIR = "view"
@@ -72,11 +72,8 @@ class LiveReader:
 
 
 # --------------------------------------------------------------------------------------
-# Tables: sorted 63-bit keys, offsets, and one blob of compact JSON rows, memory-mapped.
-
-def key_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") >> 1
-
+# Tables: sorted 63-bit keys (the index's stable ids), offsets, and one blob of compact
+# JSON rows, memory-mapped.
 
 class Table:
     """A read-only map from string keys to JSON values, memory-mapped from three files."""
@@ -94,7 +91,7 @@ class Table:
         return len(self.keys)
 
     def get(self, key: str) -> Any | None:
-        h = key_hash(key)
+        h = stable_id(key)
         i = int(np.searchsorted(self.keys, h))
         if i >= len(self.keys) or int(self.keys[i]) != h:
             return None
@@ -130,7 +127,7 @@ class Table:
 
 
 def encode_entry(key: str, value: Any) -> tuple[int, bytes]:
-    return key_hash(key), json.dumps([key, value], separators=(",", ":"), ensure_ascii=False).encode()
+    return stable_id(key), json.dumps([key, value], separators=(",", ":"), ensure_ascii=False).encode()
 
 
 class View:

@@ -268,7 +268,8 @@ def _scaled_view(source: Path, target: Path, copies: int) -> dict[str, Any]:
     past FULL_COPIES without mentions and claims, as in the store); the claim groups of every
     full copy, grouped as the build groups them; the concept rows as they are."""
     from api.graphdata import group_claims
-    from api.view import VIEW_DIR, Table, encode_entry, key_hash
+    from api.view import VIEW_DIR, Table, encode_entry
+    from embeddings.index import stable_id
 
     src, dst = source / VIEW_DIR, target / VIEW_DIR
     dst.mkdir(parents=True)
@@ -282,7 +283,7 @@ def _scaled_view(source: Path, target: Path, copies: int) -> dict[str, Any]:
     def sentence_entries() -> Iterator[tuple[int, bytes]]:
         for k in range(copies):
             for key, raw in full if k < FULL_COPIES else bare:
-                yield key_hash(copy_iri(key, k)), _renamed(raw, k)
+                yield stable_id(copy_iri(key, k)), _renamed(raw, k)
 
     rows = Table.write_entries(dst, "sentences", sentence_entries())
     claims: dict[str, dict[str, dict[str, Any]]] = {}  # concept -> claim IRI -> claim row, every full copy
