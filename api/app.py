@@ -78,7 +78,7 @@ def _routes(app: FastAPI, state: ServingState) -> None:
             body.update(generation=gen.name, counts=gen.manifest.get("counts", {}),
                         index={"kind": gen.index.meta.kind, "count": gen.index.meta.count,
                                "dimension": gen.index.meta.dimension, **gen.index.meta.params},
-                        graph_reads="view" if gen.view is not None and state.view_is_current(gen) else "live",
+                        graph_reads="live" if gen.view is None else "view",
                         errors=gen.manifest.get("errors", []))
         return body
 

@@ -37,7 +37,7 @@ class Generation:
     lexical: LexicalIndex
     label_vectors: np.ndarray
     labels: list[tuple[str, str]]  # (concept IRI, label), row for row with label_vectors
-    view: View | None = None  # the build's materialised rows; None for generations built before it
+    view: View | None = None  # the build's materialised rows; None when search must read the live graph
 
     @property
     def name(self) -> str:
@@ -75,8 +75,8 @@ class ServingState:
                 self.engine = self.engine_factory(path / "store")
             else:
                 self.engine.switch(path / "store")
-            self.generation = Generation(path, manifest, index, lexical, label_vectors, labels,  # type: ignore[arg-type]
-                                         View.open(path))
+            view = View.open(path) if self._view_usable(path) else None
+            self.generation = Generation(path, manifest, index, lexical, label_vectors, labels, view)  # type: ignore[arg-type]
             log.info("serving generation %s (%d sentences)", self.generation.name, index.meta.count)
 
     def current(self) -> Generation:
@@ -93,16 +93,16 @@ class ServingState:
     def reader(self) -> GraphReader:
         """The generation's view when the store cannot have changed since the build, else the live graph."""
         gen = self.current()
-        if gen.view is not None and self.view_is_current(gen):
-            return gen.view
-        return LiveReader(self.query_engine())
+        return gen.view if gen.view is not None else LiveReader(self.query_engine())
 
-    def view_is_current(self, gen: Generation) -> bool:
+    def _view_usable(self, generation: Path) -> bool:
+        """Whether a generation's store is sure to match its view for as long as it is served."""
         return (self.settings.store == "oxigraph" and not self.settings.update_enabled
-                and not (gen.path / STORE_MODIFIED).exists())
+                and not (generation / STORE_MODIFIED).exists())
 
     def store_modified(self) -> None:
-        """Called after a SPARQL update: this generation's view no longer matches its store."""
+        """Called after a SPARQL update (only possible with updates on, when search already reads
+        the live graph): marks the generation so no later server or build trusts its view."""
         gen = self.generation
         if gen is not None:
             (gen.path / STORE_MODIFIED).touch()
