@@ -155,7 +155,6 @@ class OnnxSentenceEncoder:
         self.allow_spinning = allow_spinning
         self._lower_case = False  # sentence_bert_config's do_lower_case, read on load
         self.batch_size = batch_size
-        self.encoded = 0  # texts encoded so far
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
@@ -222,9 +221,4 @@ class OnnxSentenceEncoder:
                 "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64),
             }
             out[np.asarray(idx)] = session.run([OUTPUT_NAME], feeds)[0]
-        self.encoded += len(texts)
         return out
-
-    def encode_query(self, text: str) -> np.ndarray:
-        """One query vector, shape (1, dim)."""
-        return self.encode([text])
