@@ -33,17 +33,17 @@ def full_builds(corpus: str, data_root: str, repeats: int, keep: str | None = No
     encoder.model.encode(["warm up the baseline"])
     texts = _texts(Path(corpus))
     runs: dict[str, list[float]] = {"build_s": [], "build_cpu_s": [], "raw_s": [], "raw_cpu_s": []}
-    contenders: list[tuple[str, Any, Any]] = [("build", Builder, None)]
+    contenders: list[tuple[str, Any]] = [("build", None)]  # (name, store factory)
     if prototype:
         runs.update(prototype_s=[], prototype_cpu_s=[])
-        contenders.append(("prototype", Builder, bulk_store))
+        contenders.append(("prototype", bulk_store))
     reports: dict[str, Any] = {}
     peak_build = 0
     for r in range(repeats):
-        for name, cls, factory in contenders:
+        for name, factory in contenders:
             data_dir = Path(data_root) / f"{name}-{r}"
             config = BuildConfig(Path(corpus), data_dir, BASE_IRI, validate=False, progress=False)
-            wall, cpu, reports[name] = timed(lambda c=config, k=cls, f=factory: k(c, encoder, store_factory=f).run())
+            wall, cpu, reports[name] = timed(lambda c=config, f=factory: Builder(c, encoder, store_factory=f).run())
             runs[f"{name}_s"].append(wall)
             runs[f"{name}_cpu_s"].append(cpu)
             if name == "build":
