@@ -22,6 +22,7 @@ from rdflib import Graph
 from kg.article import Article
 from kg.model import ASSERTED, Claim, Concept, Extraction, Mention
 from kg.namespaces import Minter
+from kg.text import matching_copy
 from kg.vocabulary import ONTOLOGY_DIR, Vocabulary, fold, number_variants, tokens
 
 EXTRACTOR_VERSION = "1"
@@ -159,10 +160,16 @@ class Extractor:
     def extract(self, article: Article, minter: Minter) -> Extraction:
         result = Extraction()
         contexts: list[SentenceContext] = []
+        # Cues are matched on a copy with typography folded (curly apostrophes, dashes, NBSP)
+        # and citation markers blanked, character for character, so offsets hold for the
+        # stored text; a mention's words are taken from the stored text.
+        copy = matching_copy(article.text)
         for s in article.sentences:
-            mentions = self.link(s.span.text, s.span.begin, s.index)
+            text = copy[s.span.begin:s.span.end]
+            mentions = [Mention(m.begin, m.end, article.text[m.begin:m.end], m.concept, m.sentence)
+                        for m in self.link(text, s.span.begin, s.index)]
             result.mentions.extend(mentions)
-            contexts.append(SentenceContext(s.index, s.span.begin, s.span.text, s.section, mentions))
+            contexts.append(SentenceContext(s.index, s.span.begin, text, s.section, mentions))
         salience = self._salience(result.mentions)
         focus = self._author_focus(contexts)
         conditions = [(n, iri) for iri, n in salience.items() if "condition" in self.vocab.categories(iri)]

@@ -91,3 +91,25 @@ def find_span(text: str, needle: str, begin: int = 0, end: int | None = None) ->
     """The first occurrence of ``needle`` in ``text[begin:end]`` as a span."""
     i = text.find(needle, begin, len(text) if end is None else end)
     return Span(i, i + len(needle), needle) if i >= 0 and needle else None
+
+
+# Typography folded for matching, one character for one, so an offset into the copy is an
+# offset into the stored text: curly quotes and apostrophes, primes, dashes, ellipsis,
+# non-breaking and other Unicode spaces.
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2026": ".", "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ",
+    "\u2003": " ", "\u200b": " ", "\t": " ",
+})
+# Citation markers ("(2)", "[3]", "[1, 4]", "[5-7]") and Markdown emphasis carry no words.
+_CITATION = re.compile(r"\s?[\[(]\d{1,3}(?:\s*[,\u2013-]\s*\d{1,3})*[\])]")
+_EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`")
+
+
+def matching_copy(text: str) -> str:
+    """``text`` with typography folded and citation markers and emphasis blanked, same length."""
+    folded = text.translate(_FOLD)
+    folded = _CITATION.sub(lambda m: " " * len(m.group()), folded)
+    return _EMPHASIS.sub(lambda m: " " * len(m.group()), folded)

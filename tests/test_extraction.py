@@ -165,6 +165,10 @@ def test_broken_graphs_do_not_conform(extractor: Extractor) -> None:
 CASES = [
     # (sentence, subject, predicate, object, negated, hedged)
     ("Minoxidil does not cause acne.", "minoxidil", "causes", "acne", True, False),
+    # typography real pages use: a curly apostrophe, a non-breaking space, a citation marker
+    ("Minoxidil doesn\u2019t cause acne.", "minoxidil", "causes", "acne", True, False),
+    ("Minoxidil does\u00a0not cause acne (2).", "minoxidil", "causes", "acne", True, False),
+    ("Psoriasis isn\u2019t caused by smoking [3].", "smoking", "causes", "psoriasis", True, False),
     ("There is no evidence that stress causes rosacea.", "stress", "causes", "rosacea", True, False),
     ("Sunscreen never causes melasma.", "sunscreen", "causes", "melasma", True, False),
     ("Psoriasis is not caused by smoking.", "smoking", "causes", "psoriasis", True, False),

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.text import ABBREVIATIONS, Span, find_span, normalise, split_sentences, strip_span
+from kg.text import ABBREVIATIONS, Span, find_span, matching_copy, normalise, split_sentences, strip_span
 
 
 def assert_exact_spans(text: str, spans: list[Span], begin: int = 0, end: int | None = None) -> None:
@@ -130,3 +130,23 @@ def test_plain_sentences_split_where_they_end(words: list[str]) -> None:
     if not joined:
         assert texts(spans) == sentences
     assert "".join(texts(spans)).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Stress doesn\u2019t cause acne.", "Stress doesn't cause acne."),
+    ("\u201cChocolate causes acne\u201d is a myth.", '"Chocolate causes acne" is a myth.'),
+    ("does\u00a0not \u2013 ever", "does not - ever"),
+    ("Sugar causes cavities (2).", "Sugar causes cavities    ."),
+    ("Cold weather triggers eczema [3, 4] in winter.", "Cold weather triggers eczema        in winter."),
+    ("**Myth:** antibiotics cure colds", "  Myth:   antibiotics cure colds"),
+    ("Take 2 (two) tablets", "Take 2 (two) tablets"),
+])
+def test_matching_copy_table(raw: str, expected: str) -> None:
+    assert matching_copy(raw) == expected
+
+
+@given(st.text(alphabet=st.sampled_from("ab (2)[3]*\u2019\u201c\u201d\u00a0\u2013\n.,"), max_size=60))
+def test_matching_copy_keeps_every_offset(raw: str) -> None:
+    copy = matching_copy(raw)
+    assert len(copy) == len(raw)
+    assert all(c == r or not r.isalpha() for c, r in zip(copy, raw, strict=True))  # letters stay put
