@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from kg.article import ARTICLE_SUFFIXES, Article, load_article
 from kg.extract import Extractor
 from kg.model import Claim, Concept, Extraction
 from kg.namespaces import Minter
+from kg.nlp import Parser
 from kg.rdf import article_graph
 from kg.vocabulary import fold, number_variants
 
@@ -33,8 +35,16 @@ class ArticleScore:
     found: int = 0
     extracted: int = 0
     correct: int = 0
+    denials: int = 0  # expected claims that are denied
+    denials_extracted: int = 0  # ... for which the claim was extracted with either polarity
+    denials_right: int = 0  # ... and stored as denied
+    hedges_scored: int = 0  # found claims whose gold says whether they are hedged
+    hedges_right: int = 0
+    minted: int = 0
     negation_errors: list[str] = field(default_factory=list)
+    denied_as_affirmed: list[str] = field(default_factory=list)
     hedge_errors: list[str] = field(default_factory=list)
+    junk_concepts: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
     author_errors: list[str] = field(default_factory=list)
@@ -56,8 +66,10 @@ class Resolver:
                 for key in label_keys(label):
                     self.by_key.setdefault(key, set()).add(c.iri)
 
-    def iris(self, label: str) -> set[str]:
-        return set().union(*(self.by_key.get(k, set()) for k in label_keys(label)))
+    def iris(self, label: str | list[str]) -> set[str]:
+        """A gold label, or a list of acceptable alternative labels for one concept."""
+        labels = [label] if isinstance(label, str) else label
+        return set().union(*(self.by_key.get(k, set()) for one in labels for k in label_keys(one)))
 
 
 def score_article(article: Article, expected: dict[str, Any], extractor: Extractor, minter: Minter) -> ArticleScore:
@@ -68,14 +80,19 @@ def score_article(article: Article, expected: dict[str, Any], extractor: Extract
     _score_claims(score, article, expected.get("claims", []), result, resolver, preds, extractor)
     _score_forbidden(score, article, expected, result, resolver, preds, minter)
     _score_author(score, article, expected.get("article", {}))
+    _score_minted(score, result)
     for a, b in expected.get("distinct_concepts", []):
         if resolver.iris(a) & resolver.iris(b) or not resolver.iris(a) or not resolver.iris(b):
             score.other_errors.append(f"{a!r} and {b!r} are not two distinct known concepts")
     return score
 
 
+def _first(label: str | list[str]) -> str:
+    return label if isinstance(label, str) else label[0]
+
+
 def _describe(c: dict[str, Any]) -> str:
-    return f"{c['subject']} {'NOT ' if c.get('negated') else ''}{c['predicate']} {c['object']}"
+    return f"{_first(c['subject'])} {'NOT ' if c.get('negated') else ''}{c['predicate']} {_first(c['object'])}"
 
 
 def _score_claims(score: ArticleScore, article: Article, expected: list[dict[str, Any]], result: Extraction,
@@ -89,10 +106,20 @@ def _score_claims(score: ArticleScore, article: Article, expected: list[dict[str
         candidates = [c for c in result.claims if matches(c, e)
                       and e.get("evidence", "") in article.sentences[c.sentence].span.text]
         right = [c for c in candidates if c.negated == bool(e.get("negated"))]
+        if e.get("negated"):
+            score.denials += 1
+            score.denials_extracted += bool(candidates)
+            score.denials_right += bool(right)
+            if any(not c.negated for c in candidates):
+                score.denied_as_affirmed.append(_describe(e))
         if right:
             score.found += 1
-            if e.get("hedged") and not any(c.hedged for c in right):
-                score.hedge_errors.append(_describe(e))
+            if "hedged" in e:
+                score.hedges_scored += 1
+                if any(c.hedged == bool(e["hedged"]) for c in right):
+                    score.hedges_right += 1
+                else:
+                    score.hedge_errors.append(f"{_describe(e)} ({'hedged' if e['hedged'] else 'asserted'} expected)")
         elif candidates:
             score.negation_errors.append(_describe(e))
         else:
@@ -112,6 +139,24 @@ def _score_claims(score: ArticleScore, article: Article, expected: list[dict[str
             name = c.predicate.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
             score.wrong.append(f"{label.get(c.subject, c.subject)} {'NOT ' if c.negated else ''}{name} "
                                f"{label.get(c.object, c.object)}")
+
+
+def _score_minted(score: ArticleScore, result: Extraction) -> None:
+    """A minted concept whose label's head word is not a noun ('believed', 'far', 'shrink') is junk."""
+    labels = [c.label for c in result.minted.values()]
+    score.minted = len(labels)
+    if not labels:
+        return
+    for label, doc in zip(labels, _label_parser().parse(labels), strict=True):
+        root = next((t for t in doc if t.dep_ == "ROOT"), None)
+        if root is None or not (root.pos_ in ("NOUN", "PROPN") or root.tag_ == "VBG"):
+            score.junk_concepts.append(f"{label!r} (head {root.text if root is not None else '-'}/"
+                                       f"{root.pos_ if root is not None else '-'})")
+
+
+@lru_cache(maxsize=1)
+def _label_parser() -> Parser:
+    return Parser()
 
 
 def _score_forbidden(score: ArticleScore, article: Article, expected: dict[str, Any], result: Extraction,
@@ -181,6 +226,13 @@ def summarise(scores: list[ArticleScore]) -> dict[str, Any]:
         **total, "precision": _ratio(total["correct"], total["extracted"]),
         "recall": _ratio(total["found"], total["expected"]),
         "negation_errors": sum(len(s.negation_errors) for s in scores),
+        "denials": sum(s.denials for s in scores),
+        "denial_recall": _ratio(sum(s.denials_right for s in scores), sum(s.denials for s in scores)),
+        "denial_polarity": _ratio(sum(s.denials_right for s in scores), sum(s.denials_extracted for s in scores)),
+        "denied_as_affirmed": sum(len(s.denied_as_affirmed) for s in scores),
+        "hedge_accuracy": _ratio(sum(s.hedges_right for s in scores), sum(s.hedges_scored for s in scores)),
+        "minted": sum(s.minted for s in scores),
+        "junk_concept_rate": round(sum(len(s.junk_concepts) for s in scores) / max(1, sum(s.minted for s in scores)), 4),
         "hedge_errors": sum(len(s.hedge_errors) for s in scores),
         "author_errors": sum(len(s.author_errors) for s in scores),
         "other_errors": sum(len(s.other_errors) for s in scores)}}
@@ -192,10 +244,14 @@ def format_report(report: dict[str, Any], verbose: bool = True) -> str:
         lines.append(f"{a['name'][:44]:44} {a['precision']:6.3f} {a['recall']:6.3f} {a['found']:>3}/{a['expected']:<3} "
                      f"{a['correct']:>4}/{a['extracted']:<4} {len(a['negation_errors']):>3} {len(a['author_errors']):>6}")
         if verbose:
-            for key in ("missing", "negation_errors", "hedge_errors", "wrong", "author_errors", "other_errors"):
+            for key in ("missing", "negation_errors", "denied_as_affirmed", "hedge_errors", "wrong", "junk_concepts",
+                        "author_errors", "other_errors"):
                 for item in a[key]:
                     lines.append(f"    {key}: {item}")
     m = report["micro"]
     lines.append(f"{'MICRO':44} {m['precision']:6.3f} {m['recall']:6.3f} {m['found']:>3}/{m['expected']:<3} "
                  f"{m['correct']:>4}/{m['extracted']:<4} {m['negation_errors']:>3} {m['author_errors']:>6}")
+    lines.append(f"denials {m['denials']}: polarity {m['denial_polarity']:.3f} (of those extracted), recall "
+                 f"{m['denial_recall']:.3f}, stored as affirmed {m['denied_as_affirmed']}; hedge accuracy "
+                 f"{m['hedge_accuracy']:.3f}; junk concepts {m['junk_concept_rate']:.3f} of {m['minted']} minted")
     return "\n".join(lines)
