@@ -30,6 +30,11 @@ EXAMPLE_MARKERS = frozenset({"such as", "like", "including", "for example"})
 SUBORDINATORS = frozenset({"while", "whereas", "although", "though", "because", "since", "if", "unless", "when"})
 
 
+def _quoted(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside double quotes (the text's typography is folded to '"')."""
+    return text.count('"', 0, pos) % 2 == 1
+
+
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
     """One regex matching any phrase as whole words, longest first."""
     parts = sorted((re.escape(p).replace(r"\ ", r"\s+") for p in phrases), key=len, reverse=True)
@@ -120,6 +125,8 @@ class SentenceContext:
     subjects: list[Arg] = field(default_factory=list)  # subjects of claims found so far
     items: list[SentenceContext] = field(default_factory=list)  # list items after a lead-in ending in ':'
     topic_condition: str | None = None  # the article's most mentioned condition ("flare-ups" of what)
+    myth: bool = False  # the line states a myth ("Myth: X causes Y"), whatever its own wording
+    myth_near: bool = False  # this sentence or the next calls something a myth or untrue
 
 
 class Extractor:
@@ -170,6 +177,10 @@ class Extractor:
                         for m in self.link(text, s.span.begin, s.index)]
             result.mentions.extend(mentions)
             contexts.append(SentenceContext(s.index, s.span.begin, text, s.section, mentions))
+        myth_prefix, myth_words = (re.compile(self.cues.raw[k], re.IGNORECASE) for k in ("myth_prefix", "myth_words"))
+        for n, ctx in enumerate(contexts):
+            ctx.myth = bool(myth_prefix.match(ctx.text))
+            ctx.myth_near = any(myth_words.search(c.text) for c in contexts[n:n + 2])
         salience = self._salience(result.mentions)
         focus = self._author_focus(contexts)
         conditions = [(n, iri) for iri, n in salience.items() if "condition" in self.vocab.categories(iri)]
@@ -265,6 +276,16 @@ class Extractor:
         if re.match(r"(?:one of\s+)?(?:a|an|the)\s", m.group(), re.IGNORECASE) and ctx.text[:m.start()].rstrip().endswith(","):
             clause_start = m.start()  # an appositive ("X, the most common cause of Y") has its own polarity
         negated, cues = self._polarity(ctx.text, clause_start, m, pattern)
+        if len(cues) >= 2:
+            # Two negations before one trigger are more often two clauses ("X does not cause Y, and
+            # Y is not caused by Z") than a double negative: undecidable, so no claim at all.
+            return []
+        if ctx.myth or _quoted(ctx.text, m.start()):
+            # A stated myth or a quoted statement is never affirmed: denied when the page calls it
+            # a myth, dropped when its polarity cannot be decided.
+            if negated or not (ctx.myth or ctx.myth_near):
+                return []
+            negated, cues = True, [*cues, "myth"]
         certainty, hedge_cues = self._certainty(ctx.text, clause_start, m.end())
         predicate = self.cues.raw["predicates"][name]
         groups = per_item or [(ctx.index, args[pattern.get("right", "object")])]

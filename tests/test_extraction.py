@@ -6,12 +6,15 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.settings import Settings
 from kg.article import parse_article
 from kg.evaluate import evaluate_dir, format_report
 from kg.extract import Extractor
 from kg.namespaces import BIOLINK, Minter, sparql_prologue
+from kg.rdf import article_graph
 from kg.store import OxigraphGraphStore
 from tests.paths import BASE_IRI, DATA, SEED_ARTICLE_IRI, SEED_EXPECTED
 
@@ -169,6 +172,13 @@ CASES = [
     ("Minoxidil doesn\u2019t cause acne.", "minoxidil", "causes", "acne", True, False),
     ("Minoxidil does\u00a0not cause acne (2).", "minoxidil", "causes", "acne", True, False),
     ("Psoriasis isn\u2019t caused by smoking [3].", "smoking", "causes", "psoriasis", True, False),
+    ("There is no good evidence that stress causes rosacea.", "stress", "causes", "rosacea", True, False),
+    ("Studies have not found that sunscreen causes melasma.", "sunscreen", "causes", "melasma", True, False),
+    ("Minoxidil does not cause acne, and acne is not caused by stress.", "stress", "causes", "acne", True, False),
+    # a stated myth is denied whatever its own wording; a quoted one when the page calls it a myth
+    ("Myth: Minoxidil causes acne.", "minoxidil", "causes", "acne", True, False),
+    ("**Myth: Stress causes rosacea.**", "stress", "causes", "rosacea", True, False),
+    ("\u201cSunscreen causes melasma\u201d is a myth.", "sunscreen", "causes", "melasma", True, False),
     ("There is no evidence that stress causes rosacea.", "stress", "causes", "rosacea", True, False),
     ("Sunscreen never causes melasma.", "sunscreen", "causes", "melasma", True, False),
     ("Psoriasis is not caused by smoking.", "smoking", "causes", "psoriasis", True, False),
@@ -202,6 +212,51 @@ def test_negation_and_hedge_scope(extractor: Extractor, sentence: str, subject: 
     assert claim is not None, (sentence, [(label.get(c.subject), c.predicate, label.get(c.object)) for c in claims])
     assert claim.negated is negated
     assert claim.hedged is hedged
+
+
+# Sentences whose polarity cannot be decided from the text: no claim between the two concepts at all.
+UNDECIDED = [
+    ("\u201cStress causes rosacea,\u201d my aunt told me.", "stress", "rosacea"),
+    ("Myth: Minoxidil does not cause acne.", "minoxidil", "acne"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "subject", "obj"), UNDECIDED)
+def test_undecidable_polarity_gives_no_claim(extractor: Extractor, sentence: str, subject: str, obj: str) -> None:
+    article = parse_article(f"Title\n\n{sentence}\n".encode(), "case.txt")
+    label = {iri: c.label for iri, c in extractor.vocab.concepts.items()}
+    pairs = {(label.get(c.subject), label.get(c.object)) for c in extractor.extract(article, Minter(BASE_IRI)).claims}
+    assert (subject, obj) not in pairs, pairs
+
+
+_CAUSE = st.sampled_from(["stress", "sunscreen", "minoxidil", "smoking", "chocolate"])
+_EFFECT = st.sampled_from(["acne", "rosacea", "hair loss", "melasma", "psoriasis"])
+_DENIAL = st.sampled_from([
+    "{s} does not cause {o}.", "{s} doesn\u2019t cause {o}.", "{s} never causes {o}.", "{o} is not caused by {s}.",
+    "{o} isn\u2019t caused by {s}.", "There is no evidence that {s} causes {o}.",
+    "There is no good evidence that {s} causes {o}.", "It is a myth that {s} causes {o}.",
+    "Myth: {s} causes {o}.", "Myth: {S} causes {o}.", "\u201c{S} causes {o}\u201d is a myth.",
+    "\"{S} causes {o}\" is a myth.", "{S} does not cause {o} (2).", "{s} can\u2019t cause {o}.",
+    "Some people say that \u201c{s} causes {o}\u201d.", "{s} does not cause {o}, and {o} is not caused by {s}.",
+])
+_LEAD = st.sampled_from(["", "However, ", "In fact, ", "Contrary to popular belief, "])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cause=_CAUSE, effect=_EFFECT, template=_DENIAL, lead=_LEAD)
+def test_a_denied_or_myth_statement_is_never_a_direct_triple(extractor: Extractor, cause: str, effect: str,
+                                                             template: str, lead: str) -> None:
+    if template.startswith(("Myth", "\u201c", '"')):
+        lead = ""  # a "Myth:" label or a quote opens its line
+    sentence = lead + template.format(s=cause, o=effect, S=cause.capitalize())
+    sentence = sentence[0].upper() + sentence[1:]
+    article = parse_article(f"Title\n\n{sentence}\n".encode(), "case.txt")
+    minter = Minter(BASE_IRI)
+    result = extractor.extract(article, minter)
+    graph = article_graph(article, result, minter)
+    direct = [(s, o) for s, o in graph.subject_objects(BIOLINK.causes)]
+    assert direct == [], (sentence, direct)
+    assert all(c.negated for c in result.claims if c.predicate == str(BIOLINK.causes)), sentence
 
 
 def test_unknown_argument_is_minted_not_dropped(extractor: Extractor) -> None:
