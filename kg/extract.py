@@ -64,6 +64,10 @@ class Cues:
         return _alternation(self.raw["prenegation"])
 
     @cached_property
+    def belief(self) -> re.Pattern[str]:
+        return _alternation(self.raw["belief_frames"])
+
+    @cached_property
     def hedges(self) -> list[tuple[str, re.Pattern[str]]]:
         return [(level, _alternation(words)) for level, words in self.raw["hedges"].items()]
 
@@ -177,10 +181,12 @@ class Extractor:
                         for m in self.link(text, s.span.begin, s.index)]
             result.mentions.extend(mentions)
             contexts.append(SentenceContext(s.index, s.span.begin, text, s.section, mentions))
-        myth_prefix, myth_words = (re.compile(self.cues.raw[k], re.IGNORECASE) for k in ("myth_prefix", "myth_words"))
+        myth_prefix, myth_words, short_denial = (re.compile(self.cues.raw[k], re.IGNORECASE)
+                                                 for k in ("myth_prefix", "myth_words", "short_denial"))
         for n, ctx in enumerate(contexts):
             ctx.myth = bool(myth_prefix.match(ctx.text))
-            ctx.myth_near = any(myth_words.search(c.text) for c in contexts[n:n + 2])
+            ctx.myth_near = any(myth_words.search(c.text) for c in contexts[n:n + 2]) or any(
+                short_denial.match(c.text) for c in contexts[n + 1:n + 2])
         salience = self._salience(result.mentions)
         focus = self._author_focus(contexts)
         conditions = [(n, iri) for iri, n in salience.items() if "condition" in self.vocab.categories(iri)]
@@ -197,7 +203,11 @@ class Extractor:
             if ctx.section in ("title", "byline", "specialties", "heading"):
                 continue
             prev = contexts[n - 1] if n else None
-            for claim in self._sentence_claims(ctx, prev, salience, focus, minter, result):
+            claims = self._sentence_claims(ctx, prev, salience, focus, minter, result)
+            denied = {(c.subject, c.predicate, c.object) for c in claims if c.negated}
+            for claim in claims:
+                if not claim.negated and (claim.subject, claim.predicate, claim.object) in denied:
+                    continue  # the sentence affirms and denies it: the denial stands, never the fact
                 if claim not in result.claims:
                     result.claims.append(claim)
         return result
@@ -280,9 +290,9 @@ class Extractor:
             # Two negations before one trigger are more often two clauses ("X does not cause Y, and
             # Y is not caused by Z") than a double negative: undecidable, so no claim at all.
             return []
-        if ctx.myth or _quoted(ctx.text, m.start()):
-            # A stated myth or a quoted statement is never affirmed: denied when the page calls it
-            # a myth, dropped when its polarity cannot be decided.
+        if ctx.myth or _quoted(ctx.text, m.start()) or self.cues.belief.search(ctx.text, 0, m.start()):
+            # A stated myth, a quoted statement or what people are said to believe is never
+            # affirmed: denied when the page calls it a myth or untrue, dropped when undecided.
             if negated or not (ctx.myth or ctx.myth_near):
                 return []
             negated, cues = True, [*cues, "myth"]
