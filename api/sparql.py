@@ -28,6 +28,7 @@ from api.settings import Settings
 from api.sparql_examples import examples
 from kg.engine import OxigraphEngine, QueryEngine, QueryOutcome, query_form
 from kg.errors import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
+from kg.outbound import check_outbound
 
 STATIC = Path(__file__).resolve().parent / "static" / "yasgui"
 ASSETS = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
@@ -210,6 +211,7 @@ class SparqlProtocol:
     async def run_query(self, request: Request, op: Operation) -> Response:
         """Run a query in the engine and stream its results in the negotiated type."""
         assert op.query is not None
+        await run_in_threadpool(self.check_outbound, op.query, False)
         kind = query_form(op.query) or "solutions"
         media = result_media_type(kind, request.headers.get("accept"), op.format)
         outcome: QueryOutcome = await run_in_threadpool(
@@ -221,12 +223,18 @@ class SparqlProtocol:
         """Run an update (POST only, enabled, with the bearer token); 204 when done."""
         assert op.update is not None
         check_update_token(self.settings, request.headers.get("authorization"))
+        await run_in_threadpool(self.check_outbound, op.update, True)
         await run_in_threadpool(self.get_engine().update, op.update,
                                 using_graph_uris=op.using_graphs or None,
                                 using_named_graph_uris=op.using_named_graphs or None)
         if self.on_update is not None:
             self.on_update()
         return Response(status_code=204)
+
+    def check_outbound(self, text: str, update: bool) -> None:
+        """OutboundRefused (400) unless every SERVICE/LOAD target is on the allowlist."""
+        check_outbound(text, update=update, allow=self.settings.sparql_service_allow,
+                       base_iri=self.settings.base_iri)
 
     def describe(self, request: Request, fmt: str | None) -> Response:
         """GET without a query: YASGUI for browsers, the service description for RDF clients."""
