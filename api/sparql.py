@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
-from api.negotiation import FORMAT_NAMES, negotiate, result_media_type
+from api.negotiation import ALIASES, FORMAT_NAMES, format_candidates, negotiate, result_media_type
 from api.settings import Settings
 from api.sparql_examples import examples
 from kg.engine import OxigraphEngine, QueryEngine, QueryOutcome, query_form
@@ -40,6 +40,9 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 RDF_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt",
                "application/rdf+xml": "xml", "application/ld+json": "json-ld"}
 VARY = {"Vary": "Accept"}
+# Result-format parameters: `format` (Virtuoso, Oxigraph), `output` (Jena), `results`; SPARQLWrapper
+# sends all three, repeated, some values comma lists.
+FORMAT_PARAMETERS = ("format", "output", "results")
 
 
 @dataclass
@@ -52,7 +55,7 @@ class Operation:
     named_graphs: list[str] = field(default_factory=list)
     using_graphs: list[str] = field(default_factory=list)
     using_named_graphs: list[str] = field(default_factory=list)
-    format: str | None = None
+    formats: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------
@@ -83,7 +86,7 @@ def operation_from_pairs(pairs: list[tuple[str, str]]) -> Operation:
         named_graphs=values.get("named-graph-uri", []),
         using_graphs=values.get("using-graph-uri", []),
         using_named_graphs=values.get("using-named-graph-uri", []),
-        format=values["format"][-1] if values.get("format") else None)
+        formats=[v for name in FORMAT_PARAMETERS for v in values.get(name, [])])
 
 
 def split_content_type(header: str | None) -> tuple[str, str | None]:
@@ -158,7 +161,7 @@ def service_description(endpoint: str, update_enabled: bool) -> Graph:
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     g.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-                "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD"):
+                "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "N3"):
         g.add((service, SD.resultFormat, FORMATS[fmt]))
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
@@ -206,14 +209,14 @@ class SparqlProtocol:
             return await self.run_query(request, op)
         if request.method == "POST":
             raise BadRequest("the POST carries neither a 'query' nor an 'update'")
-        return self.describe(request, op.format)
+        return self.describe(request, op.formats)
 
     async def run_query(self, request: Request, op: Operation) -> Response:
         """Run a query in the engine and stream its results in the negotiated type."""
         assert op.query is not None
         await run_in_threadpool(self.check_outbound, op.query, False)
         kind = query_form(op.query) or "solutions"
-        media = result_media_type(kind, request.headers.get("accept"), op.format)
+        media = result_media_type(kind, request.headers.get("accept"), op.formats)
         outcome: QueryOutcome = await run_in_threadpool(
             self.get_engine().query, op.query, default_graph_uris=op.default_graphs or None,
             named_graph_uris=op.named_graphs or None, media_type=media)
@@ -236,13 +239,14 @@ class SparqlProtocol:
         check_outbound(text, update=update, allow=self.settings.sparql_service_allow,
                        base_iri=self.settings.base_iri)
 
-    def describe(self, request: Request, fmt: str | None) -> Response:
+    def describe(self, request: Request, formats: list[str]) -> Response:
         """GET without a query: YASGUI for browsers, the service description for RDF clients."""
         endpoint = str(request.url.replace(query=""))
         offers = [*RDF_FORMATS, "text/html"]
-        if fmt:
-            named = {"html": "text/html", **FORMAT_NAMES["graph"]}.get(fmt.lower(), fmt.lower())
-            media = named if named in offers else None
+        if candidates := format_candidates(formats):
+            names = {"html": "text/html", **ALIASES["graph"], **FORMAT_NAMES["graph"]}
+            named = (names.get(c.lower(), c.lower()) for c in candidates)
+            media = next((m for m in named if m in offers), None)
         else:
             media = negotiate(request.headers.get("accept"), offers)
         if media is None:
@@ -261,8 +265,8 @@ class SparqlProtocol:
         graphs = [value for name, value in pairs if name == "graph"]
         if ("default" in names) == bool(graphs) or len(graphs) > 1:
             raise BadRequest("give exactly one of ?default or ?graph=<iri>")
-        fmt = next((v for n, v in pairs if n == "format"), None)
-        media = result_media_type("graph", request.headers.get("accept"), fmt)
+        formats = [v for n, v in pairs if n in FORMAT_PARAMETERS]
+        media = result_media_type("graph", request.headers.get("accept"), formats)
         engine = self.get_engine()
         if graphs:
             iri = _checked_iri(graphs[0])

@@ -48,11 +48,12 @@ QueryKind = Literal["solutions", "boolean", "graph"]
 # The media types an engine serves, per result form; the first is the default.
 RESULT_MEDIA_TYPES: dict[QueryKind, tuple[str, ...]] = {
     "solutions": ("application/sparql-results+json", "application/sparql-results+xml",
-                  "text/csv", "text/tab-separated-values"),
+                  "text/csv", "text/tab-separated-values", "text/plain"),
     "boolean": ("application/sparql-results+json", "application/sparql-results+xml"),
     "graph": ("text/turtle", "application/n-triples", "application/rdf+xml",
-              "application/ld+json"),
+              "application/ld+json", "text/n3"),
 }
+# text/plain carries CSV (as Oxigraph's server does); text/n3 carries Turtle, which is N3.
 
 
 @dataclass
@@ -335,6 +336,7 @@ _SOLUTION_WRITERS: dict[str, Callable[[list[str], Iterable[Any]], Iterator[bytes
     "application/sparql-results+xml": _xml_rows,
     "text/csv": _csv_rows,
     "text/tab-separated-values": _tsv_rows,
+    "text/plain": _csv_rows,
 }
 
 
