@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingRes
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
@@ -43,6 +44,8 @@ VARY = {"Vary": "Accept"}
 # Result-format parameters: `format` (Virtuoso, Oxigraph), `output` (Jena), `results`; SPARQLWrapper
 # sends all three, repeated, some values comma lists.
 FORMAT_PARAMETERS = ("format", "output", "results")
+OTHER_METHODS = ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
+TRUNCATED, ROW_LIMIT = "HEALTHKG-Truncated", "HEALTHKG-Row-Limit"
 
 
 @dataclass
@@ -298,8 +301,13 @@ def _graph_exists(engine: QueryEngine, iri: str) -> bool:
 
 
 async def stream(outcome: QueryOutcome, *, head: bool = False) -> Response:
-    """A streaming response of the engine's bytes (headers only for HEAD)."""
+    """A streaming response of the engine's bytes (headers only for HEAD); a cut answer
+    says so in ``HEALTHKG-Truncated`` and ``HEALTHKG-Row-Limit``."""
     headers = dict(VARY)
+    if outcome.truncated:
+        headers[TRUNCATED] = "true"
+        if outcome.row_limit is not None:
+            headers[ROW_LIMIT] = str(outcome.row_limit)
     if head:  # read the answer to the end so that its worker is free again
         await run_in_threadpool(_drain, outcome.chunks)
         return Response(b"", media_type=outcome.media_type, headers=headers)
@@ -344,15 +352,32 @@ def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine
     ``on_update`` is called after each update that succeeded."""
     protocol = SparqlProtocol(settings, get_engine, on_update)
     router = APIRouter(tags=["sparql"])
-    router.add_api_route("/sparql", protocol.endpoint, methods=["GET", "HEAD", "POST"],
-                         summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",
-                         response_class=Response)
+    # One route per method, each with its own operationId (one route with several methods
+    # gives them all the same id, which OpenAPI forbids).
+    for method in ("GET", "HEAD", "POST"):
+        router.add_api_route("/sparql", protocol.endpoint, methods=[method],
+                             operation_id=f"sparql_{method.lower()}",
+                             summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",
+                             response_class=Response)
     router.add_api_route("/sparql/yasgui/{name}", yasgui_asset, methods=["GET"],
                          include_in_schema=False)
-    router.add_api_route("/rdf-graph-store", protocol.graph_store, methods=["GET", "HEAD"],
-                         summary="Graph Store Protocol (read-only): ?graph=<iri> or ?default",
-                         response_class=Response)
+    for method in ("GET", "HEAD"):
+        router.add_api_route("/rdf-graph-store", protocol.graph_store, methods=[method],
+                             operation_id=f"graph_store_{method.lower()}",
+                             summary="Graph Store Protocol (read-only): ?graph=<iri> or ?default",
+                             response_class=Response)
+    # Any other method: 405 naming every allowed one (per-method routes alone would name one).
+    for path, allow in (("/sparql", "GET, HEAD, POST"), ("/rdf-graph-store", "GET, HEAD")):
+        router.add_api_route(path, _method_not_allowed(allow), methods=OTHER_METHODS,
+                             include_in_schema=False)
     return router
+
+
+def _method_not_allowed(allow: str) -> Callable[[Request], Awaitable[Response]]:
+    async def refuse(_: Request) -> Response:
+        raise StarletteHTTPException(405, headers={"Allow": allow})
+
+    return refuse
 
 
 def add_cors(app: FastAPI, settings: Settings) -> None:
@@ -366,6 +391,7 @@ def add_cors(app: FastAPI, settings: Settings) -> None:
                        allow_credentials=settings.cors_credentials,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                        allow_headers=["Accept", "Authorization", "Content-Type"],
+                       expose_headers=[TRUNCATED, ROW_LIMIT],
                        max_age=600)
 
 

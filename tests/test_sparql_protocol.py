@@ -145,6 +145,30 @@ def test_repeated_format_parameters_first_known_wins(sparql_server: Server) -> N
     assert len(Graph().parse(data=r.text, format="json-ld")) == 9
 
 
+@pytest.mark.parametrize("char", ["\\u0000", "\\u0001", "\\uFFFE"])
+def test_xml_results_never_carry_characters_xml_cannot(sparql_server: Server, char: str) -> None:
+    query = f'SELECT ?x WHERE {{ BIND("a{char}b" AS ?x) }}'
+    r = get(sparql_server, query=query, accept="application/sparql-results+xml")
+    assert r.status_code == 406, r.text
+    assert r.json()["code"] == "not_acceptable" and f"U+{char[2:].upper()}" in r.json()["message"]
+    as_json = get(sparql_server, query=query, accept=JSON)
+    assert as_json.status_code == 200
+    assert as_json.json()["results"]["bindings"][0]["x"]["value"] == "a" + chr(int(char[2:], 16)) + "b"
+    graph = get(sparql_server, query=f'CONSTRUCT {{ <http://ex/s> <http://ex/p> ?x }} WHERE {{ BIND("a{char}b" AS ?x) }}',
+                accept="application/rdf+xml")
+    assert graph.status_code == 406
+
+
+def test_xml_results_with_tabs_and_newlines_stay_well_formed(sparql_server: Server) -> None:
+    from xml.dom.minidom import parseString
+
+    r = get(sparql_server, query='SELECT ?x WHERE { BIND("a\\tb\\nc <&>" AS ?x) }',
+            accept="application/sparql-results+xml")
+    assert r.status_code == 200
+    literal = parseString(r.content).getElementsByTagName("literal")[0].firstChild.data
+    assert literal == "a\tb\nc <&>"
+
+
 def test_format_parameter_for_browsers(sparql_server: Server) -> None:
     r = get(sparql_server, query="SELECT (1 AS ?x) {}", format="csv", accept="text/html")
     assert r.status_code == 200 and r.text == "x\r\n1\r\n"
