@@ -54,7 +54,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     app = create_app(settings, warm=True)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port if args.port is not None else settings.port)
+    # h11, not httptools: httptools drops the body of a POST that asks to upgrade to h2c
+    # (Java's HttpClient, hence Jena, sends "Upgrade: h2c" on every request; uvicorn #2722).
+    uvicorn.run(app, host=args.host or settings.host, port=args.port if args.port is not None else settings.port,
+                http="h11")
     return 0
 
 

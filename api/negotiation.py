@@ -30,9 +30,11 @@ ALIASES: dict[QueryKind, dict[str, str]] = {
     "boolean": {"application/json": "application/sparql-results+json",
                 "application/xml": "application/sparql-results+xml",
                 "text/xml": "application/sparql-results+xml"},
-    "graph": {"application/x-turtle": "text/turtle", "text/plain": "application/n-triples",
-              "application/xml": "application/rdf+xml", "text/xml": "application/rdf+xml",
-              "application/json": "application/ld+json"},
+    "graph": {"application/x-turtle": "text/turtle", "application/turtle": "text/turtle",
+              "text/plain": "application/n-triples", "application/xml": "application/rdf+xml",
+              "text/xml": "application/rdf+xml", "application/json": "application/ld+json",
+              "application/x-json+ld": "application/ld+json", "text/rdf+n3": "text/n3",
+              "application/n3": "text/n3"},
 }
 
 # Short names for the `format=` parameter (browsers cannot set Accept).
@@ -46,7 +48,7 @@ FORMAT_NAMES: dict[QueryKind, dict[str, str]] = {
               "ntriples": "application/n-triples", "n-triples": "application/n-triples",
               "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml",
               "xml": "application/rdf+xml", "jsonld": "application/ld+json",
-              "json-ld": "application/ld+json", "json": "application/ld+json"},
+              "json-ld": "application/ld+json", "json": "application/ld+json", "n3": "text/n3"},
 }
 
 
@@ -109,14 +111,18 @@ def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
     return best
 
 
-def result_media_type(kind: QueryKind, accept: str | None, fmt: str | None = None) -> str:
+def result_media_type(kind: QueryKind, accept: str | None,
+                      fmt: str | Sequence[str] | None = None) -> str:
     """The canonical media type to serve results of ``kind`` in; NotAcceptable when none fits.
 
-    ``fmt`` (the `format=` parameter: a short name or a media type) overrides Accept.
+    ``fmt`` (the `format=` / `output=` / `results=` values: short names or media types,
+    each possibly a comma list, as SPARQLWrapper sends them) overrides Accept: the first
+    value that names a type for ``kind`` wins.
     """
     canonical = RESULT_MEDIA_TYPES[kind]
-    if fmt:
-        chosen = _from_format(kind, fmt.strip())
+    candidates = format_candidates(fmt)
+    if candidates:
+        chosen = next((m for m in (_from_format(kind, c) for c in candidates) if m), None)
     else:
         offers = list(canonical) + list(ALIASES[kind])
         picked = negotiate(accept, offers)
@@ -125,6 +131,12 @@ def result_media_type(kind: QueryKind, accept: str | None, fmt: str | None = Non
         raise NotAcceptable(f"no acceptable format for {kind} results",
                             {"available": list(canonical)})
     return chosen
+
+
+def format_candidates(fmt: str | Sequence[str] | None) -> list[str]:
+    """The `format=` values in order, comma lists split, blanks dropped."""
+    values = [fmt] if isinstance(fmt, str) else list(fmt or [])
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def _from_format(kind: QueryKind, fmt: str) -> str | None:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     sparql_timeout: float = Field(10.0, gt=0, description="Seconds before a SPARQL query is cancelled (503).")
     sparql_max_rows: int = Field(100_000, ge=1, description="Cap on result rows of one SPARQL query.")
     sparql_workers: int = Field(2, ge=1, description="Query worker processes (read-only mode).")
+    sparql_service_allow: list[str] = Field(
+        default_factory=list,
+        description="IRI prefixes SPARQL SERVICE and LOAD may fetch from; empty: no outbound request at all.")
     update_enabled: bool = Field(False, description="Allow SPARQL Update on /sparql (needs update_token).")
     update_token: SecretStr | None = Field(None, description="Bearer token required for updates.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,14 +20,16 @@ from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingRes
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
 from api.errors import install_error_handlers
-from api.negotiation import FORMAT_NAMES, negotiate, result_media_type
+from api.negotiation import ALIASES, FORMAT_NAMES, format_candidates, negotiate, result_media_type
 from api.settings import Settings
 from api.sparql_examples import examples
 from kg.engine import OxigraphEngine, QueryEngine, QueryOutcome, query_form
 from kg.errors import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
+from kg.outbound import check_outbound
 
 STATIC = Path(__file__).resolve().parent / "static" / "yasgui"
 ASSETS = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
@@ -39,6 +41,11 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 RDF_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt",
                "application/rdf+xml": "xml", "application/ld+json": "json-ld"}
 VARY = {"Vary": "Accept"}
+# Result-format parameters: `format` (Virtuoso, Oxigraph), `output` (Jena), `results`; SPARQLWrapper
+# sends all three, repeated, some values comma lists.
+FORMAT_PARAMETERS = ("format", "output", "results")
+OTHER_METHODS = ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]
+TRUNCATED, ROW_LIMIT = "HEALTHKG-Truncated", "HEALTHKG-Row-Limit"
 
 
 @dataclass
@@ -51,7 +58,7 @@ class Operation:
     named_graphs: list[str] = field(default_factory=list)
     using_graphs: list[str] = field(default_factory=list)
     using_named_graphs: list[str] = field(default_factory=list)
-    format: str | None = None
+    formats: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------
@@ -82,7 +89,7 @@ def operation_from_pairs(pairs: list[tuple[str, str]]) -> Operation:
         named_graphs=values.get("named-graph-uri", []),
         using_graphs=values.get("using-graph-uri", []),
         using_named_graphs=values.get("using-named-graph-uri", []),
-        format=values["format"][-1] if values.get("format") else None)
+        formats=[v for name in FORMAT_PARAMETERS for v in values.get(name, [])])
 
 
 def split_content_type(header: str | None) -> tuple[str, str | None]:
@@ -157,7 +164,7 @@ def service_description(endpoint: str, update_enabled: bool) -> Graph:
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     g.add((service, SD.defaultEntailmentRegime, URIRef("http://www.w3.org/ns/entailment/Simple")))
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-                "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD"):
+                "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD", "N3"):
         g.add((service, SD.resultFormat, FORMATS[fmt]))
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
@@ -205,13 +212,14 @@ class SparqlProtocol:
             return await self.run_query(request, op)
         if request.method == "POST":
             raise BadRequest("the POST carries neither a 'query' nor an 'update'")
-        return self.describe(request, op.format)
+        return self.describe(request, op.formats)
 
     async def run_query(self, request: Request, op: Operation) -> Response:
         """Run a query in the engine and stream its results in the negotiated type."""
         assert op.query is not None
+        await run_in_threadpool(self.check_outbound, op.query, False)
         kind = query_form(op.query) or "solutions"
-        media = result_media_type(kind, request.headers.get("accept"), op.format)
+        media = result_media_type(kind, request.headers.get("accept"), op.formats)
         outcome: QueryOutcome = await run_in_threadpool(
             self.get_engine().query, op.query, default_graph_uris=op.default_graphs or None,
             named_graph_uris=op.named_graphs or None, media_type=media)
@@ -221,6 +229,7 @@ class SparqlProtocol:
         """Run an update (POST only, enabled, with the bearer token); 204 when done."""
         assert op.update is not None
         check_update_token(self.settings, request.headers.get("authorization"))
+        await run_in_threadpool(self.check_outbound, op.update, True)
         await run_in_threadpool(self.get_engine().update, op.update,
                                 using_graph_uris=op.using_graphs or None,
                                 using_named_graph_uris=op.using_named_graphs or None)
@@ -228,13 +237,19 @@ class SparqlProtocol:
             self.on_update()
         return Response(status_code=204)
 
-    def describe(self, request: Request, fmt: str | None) -> Response:
+    def check_outbound(self, text: str, update: bool) -> None:
+        """OutboundRefused (400) unless every SERVICE/LOAD target is on the allowlist."""
+        check_outbound(text, update=update, allow=self.settings.sparql_service_allow,
+                       base_iri=self.settings.base_iri)
+
+    def describe(self, request: Request, formats: list[str]) -> Response:
         """GET without a query: YASGUI for browsers, the service description for RDF clients."""
         endpoint = str(request.url.replace(query=""))
         offers = [*RDF_FORMATS, "text/html"]
-        if fmt:
-            named = {"html": "text/html", **FORMAT_NAMES["graph"]}.get(fmt.lower(), fmt.lower())
-            media = named if named in offers else None
+        if candidates := format_candidates(formats):
+            names = {"html": "text/html", **ALIASES["graph"], **FORMAT_NAMES["graph"]}
+            named = (names.get(c.lower(), c.lower()) for c in candidates)
+            media = next((m for m in named if m in offers), None)
         else:
             media = negotiate(request.headers.get("accept"), offers)
         if media is None:
@@ -253,8 +268,8 @@ class SparqlProtocol:
         graphs = [value for name, value in pairs if name == "graph"]
         if ("default" in names) == bool(graphs) or len(graphs) > 1:
             raise BadRequest("give exactly one of ?default or ?graph=<iri>")
-        fmt = next((v for n, v in pairs if n == "format"), None)
-        media = result_media_type("graph", request.headers.get("accept"), fmt)
+        formats = [v for n, v in pairs if n in FORMAT_PARAMETERS]
+        media = result_media_type("graph", request.headers.get("accept"), formats)
         engine = self.get_engine()
         if graphs:
             iri = _checked_iri(graphs[0])
@@ -286,8 +301,13 @@ def _graph_exists(engine: QueryEngine, iri: str) -> bool:
 
 
 async def stream(outcome: QueryOutcome, *, head: bool = False) -> Response:
-    """A streaming response of the engine's bytes (headers only for HEAD)."""
+    """A streaming response of the engine's bytes (headers only for HEAD); a cut answer
+    says so in ``HEALTHKG-Truncated`` and ``HEALTHKG-Row-Limit``."""
     headers = dict(VARY)
+    if outcome.truncated:
+        headers[TRUNCATED] = "true"
+        if outcome.row_limit is not None:
+            headers[ROW_LIMIT] = str(outcome.row_limit)
     if head:  # read the answer to the end so that its worker is free again
         await run_in_threadpool(_drain, outcome.chunks)
         return Response(b"", media_type=outcome.media_type, headers=headers)
@@ -332,15 +352,32 @@ def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine
     ``on_update`` is called after each update that succeeded."""
     protocol = SparqlProtocol(settings, get_engine, on_update)
     router = APIRouter(tags=["sparql"])
-    router.add_api_route("/sparql", protocol.endpoint, methods=["GET", "HEAD", "POST"],
-                         summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",
-                         response_class=Response)
+    # One route per method, each with its own operationId (one route with several methods
+    # gives them all the same id, which OpenAPI forbids).
+    for method in ("GET", "HEAD", "POST"):
+        router.add_api_route("/sparql", protocol.endpoint, methods=[method],
+                             operation_id=f"sparql_{method.lower()}",
+                             summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",
+                             response_class=Response)
     router.add_api_route("/sparql/yasgui/{name}", yasgui_asset, methods=["GET"],
                          include_in_schema=False)
-    router.add_api_route("/rdf-graph-store", protocol.graph_store, methods=["GET", "HEAD"],
-                         summary="Graph Store Protocol (read-only): ?graph=<iri> or ?default",
-                         response_class=Response)
+    for method in ("GET", "HEAD"):
+        router.add_api_route("/rdf-graph-store", protocol.graph_store, methods=[method],
+                             operation_id=f"graph_store_{method.lower()}",
+                             summary="Graph Store Protocol (read-only): ?graph=<iri> or ?default",
+                             response_class=Response)
+    # Any other method: 405 naming every allowed one (per-method routes alone would name one).
+    for path, allow in (("/sparql", "GET, HEAD, POST"), ("/rdf-graph-store", "GET, HEAD")):
+        router.add_api_route(path, _method_not_allowed(allow), methods=OTHER_METHODS,
+                             include_in_schema=False)
     return router
+
+
+def _method_not_allowed(allow: str) -> Callable[[Request], Awaitable[Response]]:
+    async def refuse(_: Request) -> Response:
+        raise StarletteHTTPException(405, headers={"Allow": allow})
+
+    return refuse
 
 
 def add_cors(app: FastAPI, settings: Settings) -> None:
@@ -354,6 +391,7 @@ def add_cors(app: FastAPI, settings: Settings) -> None:
                        allow_credentials=settings.cors_credentials,
                        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
                        allow_headers=["Accept", "Authorization", "Content-Type"],
+                       expose_headers=[TRUNCATED, ROW_LIMIT],
                        max_age=600)
 
 

@@ -48,11 +48,12 @@ QueryKind = Literal["solutions", "boolean", "graph"]
 # The media types an engine serves, per result form; the first is the default.
 RESULT_MEDIA_TYPES: dict[QueryKind, tuple[str, ...]] = {
     "solutions": ("application/sparql-results+json", "application/sparql-results+xml",
-                  "text/csv", "text/tab-separated-values"),
+                  "text/csv", "text/tab-separated-values", "text/plain"),
     "boolean": ("application/sparql-results+json", "application/sparql-results+xml"),
     "graph": ("text/turtle", "application/n-triples", "application/rdf+xml",
-              "application/ld+json"),
+              "application/ld+json", "text/n3"),
 }
+# text/plain carries CSV (as Oxigraph's server does); text/n3 carries Turtle, which is N3.
 
 
 @dataclass
@@ -61,11 +62,14 @@ class QueryOutcome:
 
     ``chunks`` is consumed once; large results stream through it. Errors that happen
     before the first chunk (syntax, timeout, store down) are raised by ``query`` itself.
+    ``truncated`` says the row cap (``row_limit``) cut the answer.
     """
 
     kind: QueryKind
     media_type: str
     chunks: Iterator[bytes] = field(repr=False)
+    truncated: bool = False
+    row_limit: int | None = None
 
     def read(self) -> bytes:
         """All the bytes at once (tests, small answers)."""
@@ -121,11 +125,11 @@ class Token(NamedTuple):
 _TOKEN_RE = re.compile(r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<word>[^\s{}()\[\];,"'<>\#=!&|*/+^]+)
+  | (?P<word>(?:[^\s{}()\[\];,"'<>\#=!&|*/+^\\]|\\.)+)
   | (?P<punct>.)
 """, re.VERBOSE | re.DOTALL)
 
@@ -289,6 +293,34 @@ def _term_tsv(term: Any) -> str:
     return str(term)
 
 
+# Characters XML 1.0 cannot carry at all, not even as character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+XML_TYPES = ("application/sparql-results+xml", "application/rdf+xml")
+
+
+def check_xml_safe(terms: Iterable[Any]) -> None:
+    """NotAcceptable when a term holds a character XML 1.0 cannot carry (U+0000, U+0001,
+    U+FFFE...): the answer would not be well-formed, so it is refused before any byte is sent."""
+    import pyoxigraph as ox
+
+    for term in terms:
+        if term is None:
+            continue
+        if isinstance(term, ox.Triple):
+            check_xml_safe((term.subject, term.predicate, term.object))
+            continue
+        found = _NOT_XML.search(term.value)
+        if found:
+            code = f"U+{ord(found.group()):04X}"
+            raise NotAcceptable(f"the answer holds the character {code}, which XML 1.0 cannot "
+                                "carry; ask for JSON, CSV or TSV (or N-Triples, Turtle) instead",
+                                {"character": code})
+
+
+def check_rows_xml_safe(names: list[str], rows: Iterable[Any]) -> None:
+    check_xml_safe(row[n] for row in rows for n in names)
+
+
 def _json_rows(names: list[str], rows: Iterable[Any]) -> Iterator[bytes]:
     head = json.dumps({"vars": names}, ensure_ascii=False, separators=(",", ":"))
     yield f'{{"head":{head},"results":{{"bindings":['.encode()
@@ -335,6 +367,7 @@ _SOLUTION_WRITERS: dict[str, Callable[[list[str], Iterable[Any]], Iterator[bytes
     "application/sparql-results+xml": _xml_rows,
     "text/csv": _csv_rows,
     "text/tab-separated-values": _tsv_rows,
+    "text/plain": _csv_rows,
 }
 
 
@@ -356,6 +389,7 @@ class _Sink:
         self.conn, self.kind, self.media_type = conn, kind, media_type
         self.buf = bytearray()
         self.started = False
+        self.truncated = False
 
     def write(self, data: bytes) -> int:
         self.buf += data
@@ -368,7 +402,7 @@ class _Sink:
 
     def _send(self, done: bool) -> None:
         if not self.started:
-            self.conn.send(("head", self.kind, self.media_type))
+            self.conn.send(("head", self.kind, self.media_type, self.truncated))
             self.started = True
         self.conn.send(("data", bytes(self.buf), done))
         self.buf.clear()
@@ -473,13 +507,26 @@ def _serialise(result: Any, kind: QueryKind, media_type: str, cap: int, sink: _S
 
     if kind == "solutions":
         names = [v.value for v in result.variables]
-        for part in _SOLUTION_WRITERS[media_type](names, islice(result, cap)):
+        rows, sink.truncated = capped(result, cap)
+        if media_type in XML_TYPES:
+            check_rows_xml_safe(names, rows)
+        for part in _SOLUTION_WRITERS[media_type](names, rows):
             sink.write(part)
     elif kind == "boolean":
         result.serialize(sink, ox.QueryResultsFormat.from_media_type(media_type))
     else:
-        ox.serialize(islice(result, cap), sink,  # type: ignore[arg-type]  # a file-like sink
+        triples, sink.truncated = capped(result, cap)
+        if media_type in XML_TYPES:
+            check_xml_safe(t for triple in triples for t in (triple.subject, triple.predicate, triple.object))
+        ox.serialize(triples, sink,  # type: ignore[arg-type]  # a file-like sink
                      ox.RdfFormat.from_media_type(media_type))
+
+
+def capped(items: Iterable[Any], cap: int) -> tuple[list[Any], bool]:
+    """At most ``cap`` items, and whether there were more (read before anything is sent,
+    so that the response headers can say the answer was cut)."""
+    head = list(islice(items, cap + 1))
+    return head[:cap], len(head) > cap
 
 
 # --------------------------------------------------------------------------------------
@@ -674,8 +721,9 @@ class OxigraphEngine(QueryEngine):
                    "max_rows": self.max_rows}
         worker, msg, deadline = self._call(request, timeout)
         self._check(worker, msg)
-        _, kind, served = msg
-        return QueryOutcome(kind, served, _ResultStream(self, worker, deadline))
+        _, kind, served, truncated = msg
+        return QueryOutcome(kind, served, _ResultStream(self, worker, deadline), truncated,
+                            self.max_rows if truncated else None)
 
     def update(self, update: str, *, using_graph_uris: list[str] | None = None,
                using_named_graph_uris: list[str] | None = None,

@@ -23,10 +23,13 @@ import pyoxigraph as ox
 from kg.engine import (
     _SOLUTION_WRITERS,
     RESULT_MEDIA_TYPES,
+    XML_TYPES,
     QueryEngine,
     QueryKind,
     QueryOutcome,
     apply_using,
+    check_rows_xml_safe,
+    check_xml_safe,
     query_form,
     served_type,
 )
@@ -89,14 +92,25 @@ class RemoteEngine(QueryEngine):
                                 {"acceptable": list(RESULT_MEDIA_TYPES[kind])})
         response = self.client.query(self._based(query), N_TRIPLES if kind == "graph" else JSON_RESULTS,
                                      default_graph_uris=default, named_graph_uris=named, timeout=timeout)
+        truncated, limit = False, None
         if kind == "solutions":
-            names, rows = solutions(response, self.max_rows)
-            parts = _SOLUTION_WRITERS[media_type](names, [_OxRow(r) for r in rows])
+            names, rows = solutions(response, self.max_rows + 1)
+            truncated, limit = len(rows) > self.max_rows, self.max_rows
+            server_cap = server_row_cap(response)
+            if not truncated and server_cap is not None:  # the server cut the answer itself
+                truncated, limit = True, min(server_cap, self.max_rows)
+            ox_rows = [_OxRow(r) for r in rows[:self.max_rows]]
+            if media_type in XML_TYPES:
+                check_rows_xml_safe(names, ox_rows)
+            parts = _SOLUTION_WRITERS[media_type](names, ox_rows)
         elif kind == "boolean":
             parts = iter([_boolean(json_boolean(response), media_type)])
         else:
-            parts = iter([_graph(response.content, media_type, self.max_rows)])
-        return QueryOutcome(kind, served_type(media_type), _chunked(parts))
+            body, truncated = _graph(response.content, media_type, self.max_rows)
+            limit = self.max_rows
+            parts = iter([body])
+        return QueryOutcome(kind, served_type(media_type), _chunked(parts), truncated,
+                            limit if truncated else None)
 
     def select(self, query: str) -> list[dict[str, Any]]:
         response = self.client.query(self._based(query), JSON_RESULTS)
@@ -193,13 +207,17 @@ def _boolean(value: bool, media_type: str) -> bytes:
     return json.dumps({"head": {}, "boolean": value}, separators=(",", ":")).encode()
 
 
-def _graph(ntriples: bytes, media_type: str, cap: int) -> bytes:
-    """A CONSTRUCT/DESCRIBE answer (N-Triples from the server) in ``media_type``."""
+def _graph(ntriples: bytes, media_type: str, cap: int) -> tuple[bytes, bool]:
+    """A CONSTRUCT/DESCRIBE answer (N-Triples from the server) in ``media_type``, and
+    whether the cap cut it."""
     try:
-        triples = [q.triple for q in islice(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), cap)]
+        triples = [q.triple for q in islice(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), cap + 1)]
     except SyntaxError as exc:
         raise StoreUnavailable(f"the SPARQL endpoint sent unreadable N-Triples: {exc}") from exc
-    return ox.serialize(triples, format=ox.RdfFormat.from_media_type(media_type)) or b""
+    if media_type in XML_TYPES:
+        check_xml_safe(t for triple in triples[:cap] for t in (triple.subject, triple.predicate, triple.object))
+    body = ox.serialize(triples[:cap], format=ox.RdfFormat.from_media_type(media_type)) or b""
+    return body, len(triples) > cap
 
 
 def _chunked(parts: Iterable[bytes]) -> Iterator[bytes]:

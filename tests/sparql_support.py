@@ -175,7 +175,7 @@ def start_server(store: Path, log: Path, **settings: str) -> Server:
     env = {**os.environ, "HEALTHKG_TEST_STORE": str(store), "PYTHONPATH": str(REPO)}
     env.update({f"HEALTHKG_{k.upper()}": v for k, v in settings.items()})
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "tests.sparql_support:app_from_env",
-           "--host", "127.0.0.1", "--port", "0", "--log-level", "info"]
+           "--host", "127.0.0.1", "--port", "0", "--log-level", "info", "--http", "h11"]  # as `healthkg serve`
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60

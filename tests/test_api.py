@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,17 @@ def test_openapi_documents_search(client: TestClient) -> None:
     params = {p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]}
     assert {"q", "k"} <= params
     assert "post" in spec["paths"]["/search"]
+
+
+def test_openapi_operation_ids_are_unique(client: TestClient) -> None:
+    app = client.app
+    app.openapi_schema = None  # type: ignore[attr-defined]  # generate afresh, warnings included
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # FastAPI warns "Duplicate Operation ID"
+        spec = app.openapi()  # type: ignore[attr-defined]
+    ids = [op["operationId"] for item in spec["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    assert {"sparql_get", "sparql_head", "sparql_post", "graph_store_get", "graph_store_head"} <= set(ids)
 
 
 # ---- bad input: 4xx with {code, message, detail}, never a 500 ------------------------------

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import signal
+import socket
 from collections.abc import Iterator
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -64,3 +68,21 @@ def test_bad_input_over_http(server: ServeProcess) -> None:
         assert_error_shape(http.get("/search", params={"q": "x", "k": 0}), 422)
         assert_error_shape(http.post("/search", json={"q": "x", "nope": True}), 422)
         assert_error_shape(http.get("/sparql", params={"query": "SELEKT nothing"}), 400)
+
+
+def test_a_post_asking_for_h2c_keeps_its_body(server: ServeProcess) -> None:
+    """Java's HttpClient (Jena's rsparql --post) sends these headers; the body must still arrive."""
+    body = "query=" + quote(f"ASK {{ <{SEED_ARTICLE_IRI}> ?p ?o }}")
+    request = ("POST /sparql HTTP/1.1\r\nHost: localhost\r\n"
+               "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+               "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n"
+               "Content-Type: application/x-www-form-urlencoded\r\n"
+               f"Accept: {JSON_RESULTS}\r\nContent-Length: {len(body)}\r\n\r\n{body}")
+    parts = urlsplit(server.url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(request.encode())
+        response = http.client.HTTPResponse(sock, method="POST")
+        response.begin()
+        status, data = response.status, response.read()
+    assert status == 200, data
+    assert json.loads(data) == {"head": {}, "boolean": True}

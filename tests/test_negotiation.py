@@ -99,6 +99,29 @@ def test_format_parameter_overrides_accept(kind: str, fmt: str, expected: str) -
     assert result_media_type(kind, "text/html", fmt) == expected  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("kind", "fmts", "expected"), [
+    # what SPARQLWrapper sends for CONSTRUCT as JSON-LD: the short name, then a comma list
+    ("graph", ["json-ld", "application/ld+json,application/x-json+ld"], JSONLD),
+    ("graph", ["application/ld+json,application/x-json+ld"], JSONLD),
+    ("graph", ["application/x-json+ld"], JSONLD),
+    ("graph", ["n3"], "text/n3"), ("graph", ["text/rdf+n3"], "text/n3"),
+    ("graph", ["bogus", "turtle"], TTL),
+    ("solutions", ["tsv", "text/tab-separated-values"], TSV),
+    ("solutions", ["text/plain"], "text/plain"),
+])
+def test_repeated_and_comma_listed_format_values(kind: str, fmts: list[str], expected: str) -> None:
+    assert result_media_type(kind, "text/html", fmts) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kind", "accept", "expected"), [
+    ("solutions", "text/plain", "text/plain"), ("graph", "text/n3", "text/n3"),
+    ("graph", "text/rdf+n3", "text/n3"), ("graph", "text/plain", NT),
+    ("solutions", "text/*", CSV),
+])
+def test_plain_text_and_n3_accept(kind: str, accept: str, expected: str) -> None:
+    assert result_media_type(kind, accept) == expected  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(("kind", "fmt"), [("solutions", "turtle"), ("graph", "csv"),
                                            ("boolean", "tsv"), ("solutions", "image/png")])
 def test_unknown_format_parameter_is_406(kind: str, fmt: str) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import socket
 from urllib.parse import quote, urlsplit
 
+import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import JSON, JSONLD, N3, TURTLE, XML, SPARQLWrapper
 
 from tests.sparql_support import ARTICLE, BASE, Server, sparql_server
 
@@ -42,6 +43,30 @@ def test_sparqlwrapper_construct_turtle(sparql_server: Server) -> None:
     g = Graph().parse(data=data, format="turtle")
     assert (URIRef(ARTICLE), URIRef("http://schema.org/headline"),
             Literal("Does Botox cause hair loss?")) in g
+
+
+HEADLINE = (URIRef(ARTICLE), URIRef("http://schema.org/headline"), Literal("Does Botox cause hair loss?"))
+ARTICLE_CONSTRUCT = f"CONSTRUCT {{ <{ARTICLE}> ?p ?o }} WHERE {{ <{ARTICLE}> ?p ?o }}"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_construct_n3(sparql_server: Server, method: str) -> None:
+    client = SPARQLWrapper(sparql_server.sparql)
+    client.setMethod(method)
+    client.setQuery(ARTICLE_CONSTRUCT)
+    client.setReturnFormat(N3)
+    data = client.queryAndConvert()  # bytes; SPARQLWrapper raised if the type were not N3's
+    assert HEADLINE in Graph().parse(data=data, format="n3")
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_construct_json_ld(sparql_server: Server, method: str) -> None:
+    client = SPARQLWrapper(sparql_server.sparql)
+    client.setMethod(method)
+    client.setQuery(ARTICLE_CONSTRUCT)
+    client.setReturnFormat(JSONLD)
+    graph = client.queryAndConvert()  # an rdflib Graph parsed from the JSON-LD answer
+    assert HEADLINE in graph
 
 
 def test_rdflib_sparqlstore(sparql_server: Server) -> None:

@@ -109,6 +109,66 @@ def test_describe_returns_turtle(sparql_server: Server) -> None:
         data=r.text, format="turtle")
 
 
+def test_unicode_escape_in_a_prefix_iri_keeps_the_query_form(sparql_server: Server) -> None:
+    query = ("PREFIX ex: <http://ex/\\u00E9> CONSTRUCT { ?s ex:p ?o } "
+             f"WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}")
+    for accept in ("*/*", "text/turtle"):
+        r = get(sparql_server, query=query, accept=accept)
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"] == "text/turtle; charset=utf-8"
+        assert (None, URIRef("http://ex/\u00e9p"), None) in Graph().parse(data=r.text, format="turtle")
+
+
+def test_text_plain_select_is_csv(sparql_server: Server) -> None:
+    r = get(sparql_server, query="SELECT ?n WHERE { ?p <http://schema.org/name> ?n }", accept="text/plain")
+    assert r.status_code == 200 and r.headers["content-type"] == "text/plain; charset=utf-8"
+    assert r.text == "n\r\nOlivia Thompson\r\n"
+
+
+@pytest.mark.parametrize("params", [{"accept": "text/n3"}, {"format": "n3"},
+                                    {"format": "application/ld+json,text/n3", "output": "n3"}])
+def test_construct_as_n3(sparql_server: Server, params: dict[str, str]) -> None:
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}"
+    r = get(sparql_server, query=query, **params)
+    expected = "application/ld+json" if params.get("format", "").startswith("application/ld") else "text/n3"
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].split(";")[0] == expected
+    assert len(Graph().parse(data=r.text, format="n3" if expected == "text/n3" else "json-ld")) == 9
+
+
+def test_repeated_format_parameters_first_known_wins(sparql_server: Server) -> None:
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{VOCABULARY}> {{ ?s ?p ?o }} }}"
+    r = httpx.get(sparql_server.sparql, params=[("query", query), ("format", "json-ld"),
+                                                ("format", "application/ld+json,application/x-json+ld"),
+                                                ("output", "json-ld"), ("results", "json-ld")])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/ld+json"
+    assert len(Graph().parse(data=r.text, format="json-ld")) == 9
+
+
+@pytest.mark.parametrize("char", ["\\u0000", "\\u0001", "\\uFFFE"])
+def test_xml_results_never_carry_characters_xml_cannot(sparql_server: Server, char: str) -> None:
+    query = f'SELECT ?x WHERE {{ BIND("a{char}b" AS ?x) }}'
+    r = get(sparql_server, query=query, accept="application/sparql-results+xml")
+    assert r.status_code == 406, r.text
+    assert r.json()["code"] == "not_acceptable" and f"U+{char[2:].upper()}" in r.json()["message"]
+    as_json = get(sparql_server, query=query, accept=JSON)
+    assert as_json.status_code == 200
+    assert as_json.json()["results"]["bindings"][0]["x"]["value"] == "a" + chr(int(char[2:], 16)) + "b"
+    graph = get(sparql_server, query=f'CONSTRUCT {{ <http://ex/s> <http://ex/p> ?x }} WHERE {{ BIND("a{char}b" AS ?x) }}',
+                accept="application/rdf+xml")
+    assert graph.status_code == 406
+
+
+def test_xml_results_with_tabs_and_newlines_stay_well_formed(sparql_server: Server) -> None:
+    from xml.dom.minidom import parseString
+
+    r = get(sparql_server, query='SELECT ?x WHERE { BIND("a\\tb\\nc <&>" AS ?x) }',
+            accept="application/sparql-results+xml")
+    assert r.status_code == 200
+    literal = parseString(r.content).getElementsByTagName("literal")[0].firstChild.data
+    assert literal == "a\tb\nc <&>"
+
+
 def test_format_parameter_for_browsers(sparql_server: Server) -> None:
     r = get(sparql_server, query="SELECT (1 AS ?x) {}", format="csv", accept="text/html")
     assert r.status_code == 200 and r.text == "x\r\n1\r\n"
