@@ -6,16 +6,17 @@ update's WHERE, and ``LOAD <iri>`` in an update (Virtuoso adds ``DEFINE`` pragma
 offers no hook to stop it, so every query and update is checked here, before any engine
 sees it:
 
-1. The text is parsed by rdflib's SPARQL parser and the algebra is walked for every
-   ``ServiceGraphPattern`` and ``Load``, wherever they sit (subqueries, EXISTS, OPTIONAL,
-   MINUS, UNION, nested SERVICE), with prefixed names and relative IRIs resolved against
-   BASE or the server's base IRI, as the engines resolve them. A target is allowed only
-   when it is an IRI starting with one of the allowed prefixes; ``SERVICE ?var`` never is.
-2. A lexer (strings, IRIs, comments, escapes in prefixed names) looks for the keywords
-   SERVICE, LOAD and DEFINE. When the parser fails on text the engine might still accept,
-   any of them refuses the request; with an empty allowlist any of them refuses it even
-   when the parser saw nothing (a second line against parser disagreements). ``DEFINE`` is
-   always refused.
+1. A lexer (strings, IRIs, comments, escapes in prefixed names) finds the keywords
+   SERVICE, LOAD and DEFINE. ``DEFINE`` is always refused; with an empty allowlist (the
+   default) any of them is refused.
+2. Otherwise the text is parsed by rdflib's SPARQL parser and the algebra is walked for
+   every ``ServiceGraphPattern`` and ``Load``, wherever they sit (subqueries, EXISTS,
+   OPTIONAL, MINUS, UNION), with prefixed names and relative IRIs resolved against BASE or
+   the server's base IRI, as the engines resolve them. A target is allowed only when it is
+   an IRI starting with an allowed prefix; ``SERVICE ?var`` never is. When the parser fails
+   (nested SERVICE makes rdflib recurse without end) a request the lexer saw fetching is
+   refused. Texts without any keyword are parsed too, up to :data:`SECOND_LINE_LIMIT`
+   characters, as a second line against a lexer that missed one.
 
 A refusal is :class:`OutboundRefused` (400) naming the target; nothing is fetched.
 """
@@ -33,6 +34,11 @@ log = logging.getLogger("healthkg.outbound")
 
 KEYWORDS = ("SERVICE", "LOAD", "DEFINE")
 SETTING = "HEALTHKG_SPARQL_SERVICE_ALLOW"
+# rdflib's parser is pure Python and slow (4 s for a 16 KB INSERT DATA, minutes for 100 KB):
+# a text that fetches is parsed up to PARSE_LIMIT characters (refused beyond); one the lexer
+# sees fetching nothing is parsed again, as a second line, only up to SECOND_LINE_LIMIT.
+PARSE_LIMIT = 16 * 1024
+SECOND_LINE_LIMIT = 4 * 1024
 
 
 class OutboundRefused(BadRequest):
@@ -57,25 +63,30 @@ class Target(NamedTuple):
 def check_outbound(text: str, *, update: bool, allow: Sequence[str] = (),
                    base_iri: str | None = None) -> None:
     """Raise :class:`OutboundRefused` unless every fetch ``text`` asks for is allowed."""
-    parsed = algebra_targets(text, update=update, base_iri=base_iri)
     lexed = lexer_targets(text)
     for found in lexed:
         if found.keyword == "DEFINE":
             raise OutboundRefused("DEFINE pragmas are refused: they can make the store fetch URLs",
                                   {"keyword": "DEFINE"})
+    if lexed and not allow:
+        raise _refusal(lexed[0], "the allowlist is empty")
+    if not lexed and len(text) > SECOND_LINE_LIMIT:
+        return  # nothing to fetch as far as the lexer sees; too long to parse once more
+    if lexed and len(text) > PARSE_LIMIT:
+        raise _refusal(lexed[0], f"a request over {PARSE_LIMIT} characters that fetches "
+                                 "cannot be checked")
+    parsed = algebra_targets(text, update=update, base_iri=base_iri)
     if parsed is None:
         if lexed:
             first = next((t for t in lexed if not allowed(t.target, allow)), lexed[0])
             raise _refusal(first, "the request could not be checked (the SPARQL parser "
-                                     "used for the check failed on it)")
+                                  "used for the check failed on it)")
         return
     for found in parsed:
         if found.is_variable:
             raise _refusal(found, "a variable target cannot be checked against the allowlist")
         if not allowed(found.target, allow):
             raise _refusal(found, "it is not on the allowlist")
-    if not allow and lexed:
-        raise _refusal(lexed[0], "the allowlist is empty")
 
 
 def allowed(iri: str, allow: Sequence[str]) -> bool:

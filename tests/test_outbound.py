@@ -280,3 +280,23 @@ def test_remote_backend_refuses_every_form_without_a_request(remote_client: Test
 
 def test_settings_default_allows_nothing() -> None:
     assert Settings().sparql_service_allow == []
+
+
+def test_long_requests_are_checked_by_the_lexer_without_a_slow_parse() -> None:
+    """rdflib's parser needs minutes for 100 KB; the check must not (it runs on every query)."""
+    import time
+
+    from kg.outbound import PARSE_LIMIT
+
+    rows = " ".join(f'(<http://ex/s{i}> "v{i}")' for i in range(4000))
+    long_query = f"SELECT * WHERE {{ VALUES (?s ?v) {{ {rows} }} }}"
+    assert len(long_query) > 5 * PARSE_LIMIT
+    started = time.monotonic()
+    check_outbound(long_query, update=False, allow=ALLOW, base_iri=BASE)
+    with pytest.raises(OutboundRefused, match="cannot be checked"):
+        check_outbound(long_query.replace("WHERE {", "WHERE { SERVICE <http://ok.example/x> { } ", 1),
+                       update=False, allow=ALLOW, base_iri=BASE)
+    with pytest.raises(OutboundRefused, match="allowlist is empty"):
+        check_outbound(long_query.replace("WHERE {", "WHERE { SERVICE <http://ok.example/x> { } ", 1),
+                       update=False, allow=(), base_iri=BASE)
+    assert time.monotonic() - started < 5
