@@ -158,7 +158,8 @@ def parse_text(text: str, source_file: str) -> Article:
     sections += [Section("body", s) for s in rest]
     byline_at = _find_byline(text, paras)
     body_end = byline_at if byline_at is not None else len(paras)
-    sections += [Section("body", p) for p in paras[1:body_end]]
+    for para in paras[1:body_end]:
+        sections += _list_blocks(text, para)
     author = None
     if byline_at is not None:
         author, tail = _author_sections(text, paras[byline_at:])
@@ -231,13 +232,29 @@ def _front_value(text: str, key: str, value: str, front: re.Match[str]) -> Span 
     return find_span(text, value, k.end(), front.end("yaml")) if k else None
 
 
-def _markdown_blocks(text: str, para: Span) -> list[Section]:
-    """Body paragraphs, with heading marks, list bullets and quote marks kept out of the spans."""
-    if not re.match(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>)", para.text):
+_BULLET = r"[-*+\u2022\u00b7\u25aa\u25cf\u25e6\u2023]\s|\d+[.)]\s"
+
+
+def _list_blocks(text: str, para: Span) -> list[Section]:
+    """A plain-text paragraph of bulleted or numbered lines ('\u2022 pollen'): one body line per item."""
+    if not re.match(rf"^\s*(?:{_BULLET})", para.text):
         return [Section("body", para)]
     out = []
     for line in _lines(text, para):
-        mark = re.match(r"^(?:#{1,6}\s+|[-*+]\s+|\d+[.)]\s+|>\s*)", line.text)
+        mark = re.match(rf"^(?:{_BULLET})\s*", line.text)
+        span = strip_span(text, line.begin + (mark.end() if mark else 0), line.end)
+        if span:
+            out.append(Section("body", span))
+    return out
+
+
+def _markdown_blocks(text: str, para: Span) -> list[Section]:
+    """Body paragraphs, with heading marks, list bullets and quote marks kept out of the spans."""
+    if not re.match(rf"^\s*(?:#{{1,6}}\s|{_BULLET}|>)", para.text):
+        return [Section("body", para)]
+    out = []
+    for line in _lines(text, para):
+        mark = re.match(rf"^(?:#{{1,6}}\s+|(?:{_BULLET})\s*|>\s*)", line.text)
         kind = "heading" if line.text.startswith("#") else "body"
         span = strip_span(text, line.begin + (mark.end() if mark else 0), line.end)
         if span:

@@ -178,6 +178,15 @@ def test_plain_text_without_byline_has_no_author() -> None:
     assert_offsets_exact(article)
 
 
+@pytest.mark.parametrize("bullet", ["\u2022", "-", "*", "\u25aa", "1."])
+def test_plain_text_bullets_are_one_sentence_per_item_without_the_mark(bullet: str) -> None:
+    raw = f"Asthma Triggers\n\nCommon triggers include:\n\n{bullet} house dust mites\n{bullet} pollen from grass\n"
+    article = parse_article(raw.encode(), "t.txt")
+    texts = [s.span.text for s in article.sentences]
+    assert texts[-2:] == ["house dust mites", "pollen from grass"]
+    assert all(article.text[s.span.begin:s.span.end] == s.span.text for s in article.sentences)
+
+
 def test_plain_text_byline_without_specialties() -> None:
     raw = b"Title\n\nBody sentence one. Body two.\n\nJane Doe\n\nJane Doe has 7 years of experience in practice.\n"
     article = parse_article(raw, "jane.txt")
