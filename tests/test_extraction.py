@@ -287,3 +287,15 @@ def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int
     assert micro["denied_as_affirmed"] == 0, format_report(report)
     assert micro["denial_polarity"] >= 0.95, format_report(report)
     assert micro["recall"] >= min_recall, format_report(report)
+
+
+def test_a_list_under_an_intro_line_gives_one_claim_per_item(extractor: Extractor) -> None:
+    raw = ("Migraine Triggers\n\nMigraine is a common headache disorder that affects many adults.\n\n"
+           "Common emotional triggers of migraine include:\n\n\u2022 stress\n\u2022 anxiety\n")
+    article = parse_article(raw.encode(), "t.txt")
+    claims = extractor.extract(article, Minter(BASE_IRI)).claims
+    label = {iri: c.label for iri, c in extractor.vocab.concepts.items()}
+    found = {(label.get(c.subject), label.get(c.object)): article.sentences[c.sentence].span.text
+             for c in claims if c.predicate == PRED["causes"] and not c.negated}
+    assert found.get(("stress", "migraine")) == "stress", found
+    assert found.get(("anxiety", "migraine")) == "anxiety", found
