@@ -159,7 +159,7 @@ def parse_text(text: str, source_file: str) -> Article:
     byline_at = _find_byline(text, paras)
     body_end = byline_at if byline_at is not None else len(paras)
     for para in paras[1:body_end]:
-        sections += _list_blocks(text, para)
+        sections += _line_blocks(text, para)
     author = None
     if byline_at is not None:
         author, tail = _author_sections(text, paras[byline_at:])
@@ -210,7 +210,7 @@ def parse_markdown(text: str, source_file: str) -> Article:
     title_span = _front_value(text, "title", title, m) or Span(0, 0, "")
     sections = [Section("title", title_span)] if title_span.text else []
     for para in _paragraphs(text, m.end()):
-        for line_block in _markdown_blocks(text, para):
+        for line_block in _line_blocks(text, para, _MARKDOWN_MARK):
             sections.append(line_block)
     if not any(s.kind == "body" for s in sections):
         raise ArticleError(source_file, "no body text after the front matter")
@@ -233,29 +233,19 @@ def _front_value(text: str, key: str, value: str, front: re.Match[str]) -> Span 
 
 
 _BULLET = r"[-*+\u2022\u00b7\u25aa\u25cf\u25e6\u2023]\s|\d+[.)]\s"
+_MARKDOWN_MARK = rf"#{{1,6}}\s|{_BULLET}|>"
 
 
-def _list_blocks(text: str, para: Span) -> list[Section]:
-    """A plain-text paragraph of bulleted or numbered lines ('\u2022 pollen'): one body line per item."""
-    if not re.match(rf"^\s*(?:{_BULLET})", para.text):
+def _line_blocks(text: str, para: Span, marks: str = _BULLET) -> list[Section]:
+    """A paragraph whose lines open with a mark (a bullet, a number; in Markdown also a heading's
+    '#' or a quote's '>') gives one section per line with the mark kept out of the span; any other
+    paragraph stays one body section. Only Markdown's '#' lines are headings."""
+    if not re.match(rf"^\s*(?:{marks})", para.text):
         return [Section("body", para)]
     out = []
     for line in _lines(text, para):
-        mark = re.match(rf"^(?:{_BULLET})\s*", line.text)
-        span = strip_span(text, line.begin + (mark.end() if mark else 0), line.end)
-        if span:
-            out.append(Section("body", span))
-    return out
-
-
-def _markdown_blocks(text: str, para: Span) -> list[Section]:
-    """Body paragraphs, with heading marks, list bullets and quote marks kept out of the spans."""
-    if not re.match(rf"^\s*(?:#{{1,6}}\s|{_BULLET}|>)", para.text):
-        return [Section("body", para)]
-    out = []
-    for line in _lines(text, para):
-        mark = re.match(rf"^(?:#{{1,6}}\s+|(?:{_BULLET})\s*|>\s*)", line.text)
-        kind = "heading" if line.text.startswith("#") else "body"
+        mark = re.match(rf"^(?:{marks})\s*", line.text)
+        kind = "heading" if marks == _MARKDOWN_MARK and line.text.startswith("#") else "body"
         span = strip_span(text, line.begin + (mark.end() if mark else 0), line.end)
         if span:
             out.append(Section(kind, span))
