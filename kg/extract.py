@@ -68,6 +68,11 @@ class Cues:
         return _alternation(self.raw["belief_frames"])
 
     @cached_property
+    def myth(self) -> dict[str, re.Pattern[str]]:
+        """'Myth:' opening a line, words that call a statement a myth or untrue, a short 'They aren't.'"""
+        return {k: re.compile(self.raw[k], re.IGNORECASE) for k in ("myth_prefix", "myth_words", "short_denial")}
+
+    @cached_property
     def hedges(self) -> list[tuple[str, re.Pattern[str]]]:
         return [(level, _alternation(words)) for level, words in self.raw["hedges"].items()]
 
@@ -181,12 +186,11 @@ class Extractor:
                         for m in self.link(text, s.span.begin, s.index)]
             result.mentions.extend(mentions)
             contexts.append(SentenceContext(s.index, s.span.begin, text, s.section, mentions))
-        myth_prefix, myth_words, short_denial = (re.compile(self.cues.raw[k], re.IGNORECASE)
-                                                 for k in ("myth_prefix", "myth_words", "short_denial"))
+        myth = self.cues.myth
         for n, ctx in enumerate(contexts):
-            ctx.myth = bool(myth_prefix.match(ctx.text))
-            ctx.myth_near = any(myth_words.search(c.text) for c in contexts[n:n + 2]) or any(
-                short_denial.match(c.text) for c in contexts[n + 1:n + 2])
+            ctx.myth = bool(myth["myth_prefix"].match(ctx.text))
+            ctx.myth_near = any(myth["myth_words"].search(c.text) for c in contexts[n:n + 2]) or any(
+                myth["short_denial"].match(c.text) for c in contexts[n + 1:n + 2])
         salience = self._salience(result.mentions)
         focus = self._author_focus(contexts)
         conditions = [(n, iri) for iri, n in salience.items() if "condition" in self.vocab.categories(iri)]
