@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -50,23 +52,17 @@ ARTICLE_CONSTRUCT = f"CONSTRUCT {{ <{ARTICLE}> ?p ?o }} WHERE {{ <{ARTICLE}> ?p 
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
-def test_sparqlwrapper_construct_n3(sparql_server: Server, method: str) -> None:
+@pytest.mark.parametrize(("return_format", "to_graph"), [
+    (N3, lambda data: Graph().parse(data=data, format="n3")),  # bytes; SPARQLWrapper raised if not N3's type
+    (JSONLD, lambda graph: graph),  # an rdflib Graph parsed from the JSON-LD answer
+], ids=["n3", "json-ld"])
+def test_sparqlwrapper_construct_as_n3_and_json_ld(sparql_server: Server, method: str, return_format: str,
+                                                    to_graph: Callable[[Any], Graph]) -> None:
     client = SPARQLWrapper(sparql_server.sparql)
     client.setMethod(method)
     client.setQuery(ARTICLE_CONSTRUCT)
-    client.setReturnFormat(N3)
-    data = client.queryAndConvert()  # bytes; SPARQLWrapper raised if the type were not N3's
-    assert HEADLINE in Graph().parse(data=data, format="n3")
-
-
-@pytest.mark.parametrize("method", ["GET", "POST"])
-def test_sparqlwrapper_construct_json_ld(sparql_server: Server, method: str) -> None:
-    client = SPARQLWrapper(sparql_server.sparql)
-    client.setMethod(method)
-    client.setQuery(ARTICLE_CONSTRUCT)
-    client.setReturnFormat(JSONLD)
-    graph = client.queryAndConvert()  # an rdflib Graph parsed from the JSON-LD answer
-    assert HEADLINE in graph
+    client.setReturnFormat(return_format)
+    assert HEADLINE in to_graph(client.queryAndConvert())
 
 
 def test_rdflib_sparqlstore(sparql_server: Server) -> None:
