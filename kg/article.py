@@ -51,10 +51,15 @@ class Person:
 
 @dataclass
 class Section:
-    """A sentence-bearing part of the article: title, body, byline, specialties or bio."""
+    """A sentence-bearing part of the article: title, heading, body, byline, specialties or bio.
+
+    ``level`` is a heading's depth (Markdown's count of '#', 1 for a plain-text heading line);
+    ``item`` marks one bulleted or numbered list item."""
 
     kind: str
     span: Span
+    level: int = 0
+    item: bool = False
 
 
 @dataclass
@@ -62,6 +67,8 @@ class Sentence:
     index: int
     span: Span
     section: str
+    level: int = 0
+    item: bool = False
 
 
 @dataclass
@@ -159,7 +166,7 @@ def parse_text(text: str, source_file: str) -> Article:
     byline_at = _find_byline(text, paras)
     body_end = byline_at if byline_at is not None else len(paras)
     for para in paras[1:body_end]:
-        sections += _line_blocks(text, para)
+        sections += _text_blocks(text, para)
     author = None
     if byline_at is not None:
         author, tail = _author_sections(text, paras[byline_at:])
@@ -236,6 +243,24 @@ _BULLET = r"[-*+\u2022\u00b7\u25aa\u25cf\u25e6\u2023]\s|\d+[.)]\s"
 _MARKDOWN_MARK = rf"#{{1,6}}\s|{_BULLET}|>"
 
 
+_TEXT_HEADING = re.compile(r"^[A-Z0-9\"'“‘][^\n]{0,80}(?<![.!?:;,])$")
+
+
+def _heading_line(line: str) -> bool:
+    """A plain-text heading: one short line, capitalised, without closing punctuation."""
+    return bool(_TEXT_HEADING.match(line)) and len(line.split()) <= 12 and not re.match(rf"^(?:{_BULLET})", line)
+
+
+def _text_blocks(text: str, para: Span) -> list[Section]:
+    """A plain-text paragraph: a heading line (alone, or above a list), list items, or body."""
+    lines = _lines(text, para)
+    if _heading_line(lines[0].text) and (len(lines) == 1 or all(
+            re.match(rf"^(?:{_BULLET})", line.text) for line in lines[1:])):
+        rest = Span(lines[1].begin, para.end, text[lines[1].begin:para.end]) if len(lines) > 1 else None
+        return [Section("heading", lines[0], level=1)] + (_line_blocks(text, rest) if rest else [])
+    return _line_blocks(text, para)
+
+
 def _line_blocks(text: str, para: Span, marks: str = _BULLET) -> list[Section]:
     """A paragraph whose lines open with a mark (a bullet, a number; in Markdown also a heading's
     '#' or a quote's '>') gives one section per line with the mark kept out of the span; any other
@@ -245,10 +270,12 @@ def _line_blocks(text: str, para: Span, marks: str = _BULLET) -> list[Section]:
     out = []
     for line in _lines(text, para):
         mark = re.match(rf"^(?:{marks})\s*", line.text)
-        kind = "heading" if marks == _MARKDOWN_MARK and line.text.startswith("#") else "body"
+        heading = marks == _MARKDOWN_MARK and line.text.startswith("#")
         span = strip_span(text, line.begin + (mark.end() if mark else 0), line.end)
         if span:
-            out.append(Section(kind, span))
+            level = len(line.text) - len(line.text.lstrip("#")) if heading else 0
+            item = bool(mark and re.match(rf"^(?:{_BULLET})", line.text))
+            out.append(Section("heading" if heading else "body", span, level=level, item=item))
     return out
 
 
@@ -303,7 +330,7 @@ def _sentences(article: Article) -> list[Sentence]:
         else:
             spans = split_sentences(article.text, section.span.begin, section.span.end)
         for span in spans:
-            out.append(Sentence(len(out), span, section.kind))
+            out.append(Sentence(len(out), span, section.kind, section.level, section.item))
     return out
 
 

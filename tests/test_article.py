@@ -187,6 +187,27 @@ def test_plain_text_bullets_are_one_sentence_per_item_without_the_mark(bullet: s
     assert all(article.text[s.span.begin:s.span.end] == s.span.text for s in article.sentences)
 
 
+def test_plain_text_heading_lines_are_headings_never_body_and_items_are_marked() -> None:
+    raw = ("Asthma Triggers\n\nAsthma narrows the airways.\n\nCommon triggers\n\nThe most common ones are:\n\n"
+           "\u2022 pollen\n\u2022 cold air\n\nWhat helps\n- inhalers\n\nShort line without a stop but it is "
+           "a sentence of more than twelve words in a row\n")
+    article = parse_article(raw.encode(), "t.txt")
+    kinds = [(s.span.text, s.section, s.level, s.item) for s in article.sentences]
+    assert kinds[2] == ("Common triggers", "heading", 1, False)
+    assert kinds[3] == ("The most common ones are:", "body", 0, False)
+    assert kinds[4:6] == [("pollen", "body", 0, True), ("cold air", "body", 0, True)]
+    assert kinds[6:8] == [("What helps", "heading", 1, False), ("inhalers", "body", 0, True)]
+    assert kinds[8][1] == "body"
+    assert all(article.text[s.span.begin:s.span.end] == s.span.text for s in article.sentences)
+
+
+def test_markdown_heading_levels() -> None:
+    raw = "---\ntitle: T\n---\n\n## Causes\n\n### Irritants\n\n- soap\n"
+    article = parse_article(raw.encode(), "t.md")
+    assert [(s.span.text, s.section, s.level, s.item) for s in article.sentences][1:] == [
+        ("Causes", "heading", 2, False), ("Irritants", "heading", 3, False), ("soap", "body", 0, True)]
+
+
 def test_plain_text_byline_without_specialties() -> None:
     raw = b"Title\n\nBody sentence one. Body two.\n\nJane Doe\n\nJane Doe has 7 years of experience in practice.\n"
     article = parse_article(raw, "jane.txt")
