@@ -115,7 +115,7 @@ class Builder:
         self.config = config
         self.encoder = encoder
         self.store_factory = store_factory or oxigraph_generation_store
-        self.extractor = extractor or Extractor.default()
+        self.extractor = extractor or Extractor.default(parse_cache=config.data_dir / "cache" / "parse")
         self.minter = Minter(config.base_iri)
 
     def run(self) -> BuildReport:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +23,7 @@ from rdflib import Graph
 from kg.article import Article
 from kg.model import ASSERTED, Claim, Concept, Extraction, Mention
 from kg.namespaces import Minter
+from kg.nlp import Parser, shared_parser
 from kg.text import matching_copy
 from kg.vocabulary import ONTOLOGY_DIR, Vocabulary, fold, number_variants, tokens
 
@@ -97,6 +99,10 @@ class Cues:
         return [dict(p, regex=re.compile(p["between"], re.IGNORECASE)) for p in self.raw["adjacent"]]
 
     @cached_property
+    def list_frames(self) -> list[dict[str, Any]]:
+        return [dict(p, regex=re.compile(p["frame"], re.IGNORECASE)) for p in self.raw["list_frames"]]
+
+    @cached_property
     def determiners(self) -> frozenset[str]:
         return frozenset(self.raw["determiners"])
 
@@ -136,39 +142,52 @@ class SentenceContext:
     topic_condition: str | None = None  # the article's most mentioned condition ("flare-ups" of what)
     myth: bool = False  # the line states a myth ("Myth: X causes Y"), whatever its own wording
     myth_near: bool = False  # this sentence or the next calls something a myth or untrue
+    headings: list[SentenceContext] = field(default_factory=list)  # the headings it stands under, outer first
+    item: bool = False  # one bulleted or numbered list item
+    parse: Callable[[], Any] | None = None  # this sentence's spaCy Doc, parsed on first use
 
 
 class Extractor:
     """Vocabulary + cues -> mentions and claims for one article."""
 
-    def __init__(self, vocabulary: Vocabulary, cues: Cues) -> None:
+    def __init__(self, vocabulary: Vocabulary, cues: Cues, parser: Parser | None = None) -> None:
         self.vocab = vocabulary
         self.cues = cues
+        self.parser = parser or shared_parser()
         source = Path(__file__).read_bytes() + json.dumps(cues.raw, sort_keys=True).encode()
         self.fingerprint = f"{EXTRACTOR_VERSION}-{vocabulary.fingerprint}-{hashlib.sha256(source).hexdigest()[:12]}"
 
     @classmethod
-    def default(cls) -> Extractor:
-        return cls(Vocabulary.load(), Cues.load())
+    def default(cls, parse_cache: Path | None = None) -> Extractor:
+        """The project's vocabulary and cues; parses cached under ``parse_cache`` when given."""
+        return cls(Vocabulary.load(), Cues.load(), Parser(parse_cache) if parse_cache else None)
 
     # ---- mentions -------------------------------------------------------------------------
 
     def link(self, text: str, offset: int = 0, sentence: int = 0) -> list[Mention]:
         """Longest-match mentions of vocabulary labels in ``text``."""
         toks = tokens(text)
-        out: list[Mention] = []
-        i = 0
-        while i < len(toks):
+        found: list[tuple[int, int, str]] = []
+        for i in range(len(toks)):
             for n in range(min(self.vocab.max_label_tokens, len(toks) - i), 0, -1):
-                key = tuple(t for t, _, _ in toks[i:i + n])
-                iri = self.vocab.index.get(key)
+                iri = self.vocab.index.get(tuple(t for t, _, _ in toks[i:i + n]))
                 if iri:
-                    b, e = toks[i][1], toks[i + n - 1][2]
-                    out.append(Mention(offset + b, offset + e, text[b:e], iri, sentence))
-                    i += n
+                    found.append((i, n, iri))
                     break
-            else:
-                i += 1
+        # The longest labels win, then the leftmost: 'the flu vaccine' is the vaccine, not 'the flu'.
+        taken = [False] * len(toks)
+        chosen = []
+        def content(f: tuple[int, int, str]) -> int:  # words after a leading article ('the flu')
+            return f[1] - (toks[f[0]][0] in ("the", "a", "an"))
+
+        for i, n, iri in sorted(found, key=lambda f: (-content(f), -f[1], f[0])):
+            if not any(taken[i:i + n]):
+                taken[i:i + n] = [True] * n
+                chosen.append((i, n, iri))
+        out = []
+        for i, n, iri in sorted(chosen):
+            b, e = toks[i][1], toks[i + n - 1][2]
+            out.append(Mention(offset + b, offset + e, text[b:e], iri, sentence))
         return out
 
     # ---- claims ---------------------------------------------------------------------------
@@ -185,10 +204,22 @@ class Extractor:
             mentions = [Mention(m.begin, m.end, article.text[m.begin:m.end], m.concept, m.sentence)
                         for m in self.link(text, s.span.begin, s.index)]
             result.mentions.extend(mentions)
-            contexts.append(SentenceContext(s.index, s.span.begin, text, s.section, mentions))
+            contexts.append(SentenceContext(s.index, s.span.begin, text, s.section, mentions, item=s.item))
+        docs: list[Any] = []
+
+        def doc_of(n: int) -> Callable[[], Any]:
+            def parse() -> Any:
+                if not docs:  # one batch per article, only when some argument needs the parse
+                    docs.extend(self.parser.parse([c.text for c in contexts]))
+                return docs[n]
+            return parse
+
+        for n, ctx in enumerate(contexts):
+            ctx.parse = doc_of(n)
+        self._structure(contexts, article)
         myth = self.cues.myth
         for n, ctx in enumerate(contexts):
-            ctx.myth = bool(myth["myth_prefix"].match(ctx.text))
+            ctx.myth = bool(myth["myth_prefix"].match(ctx.text)) or self._myth_item(ctx, contexts, n)
             ctx.myth_near = any(myth["myth_words"].search(c.text) for c in contexts[n:n + 2]) or any(
                 myth["short_denial"].match(c.text) for c in contexts[n + 1:n + 2])
         salience = self._salience(result.mentions)
@@ -214,7 +245,112 @@ class Extractor:
                     continue  # the sentence affirms and denies it: the denial stands, never the fact
                 if claim not in result.claims:
                     result.claims.append(claim)
+        for claim in self._framed_lists(contexts, result, minter):
+            if claim not in result.claims:
+                result.claims.append(claim)
         return result
+
+    # ---- the page's structure ------------------------------------------------------------------
+
+    def _structure(self, contexts: list[SentenceContext], article: Article) -> None:
+        """Each sentence's heading stack (outer first) from the headings' levels."""
+        levels = {s.index: s.level for s in article.sentences}
+        stack: list[SentenceContext] = []
+        for ctx in contexts:
+            if ctx.section == "heading":
+                while stack and levels[stack[-1].index] >= levels[ctx.index]:
+                    stack.pop()
+                stack.append(ctx)
+            elif ctx.section == "body":
+                ctx.headings = list(stack)
+
+    def _list_block(self, contexts: list[SentenceContext], n: int) -> list[SentenceContext]:
+        """The list items right after sentence ``n`` (an intro line or a heading)."""
+        items = []
+        for ctx in contexts[n + 1:]:
+            if not ctx.item:
+                break
+            items.append(ctx)
+        return items
+
+    def _frames(self, contexts: list[SentenceContext], n: int) -> list[SentenceContext]:
+        """What a list after sentence ``n`` is about: that line, then its headings, inner first."""
+        ctx = contexts[n]
+        return [ctx] + list(reversed(ctx.headings)) if ctx.section == "body" else \
+            [ctx] + list(reversed(contexts[n + 1].headings[:-1] if n + 1 < len(contexts) else []))
+
+    def _myth_item(self, ctx: SentenceContext, contexts: list[SentenceContext], n: int) -> bool:
+        """A list item under an intro or heading that calls the list myths states a myth."""
+        if not ctx.item:
+            return False
+        start = n
+        while start > 0 and contexts[start - 1].item:
+            start -= 1
+        if start == 0:
+            return False
+        words = self.cues.myth["myth_words"]
+        return any(words.search(f.text) for f in self._frames(contexts, start - 1)[:2])
+
+    def _framed_lists(self, contexts: list[SentenceContext], result: Extraction, minter: Minter) -> list[Claim]:
+        """A list whose intro or heading names a relation without a verb to hang it on ("Common
+        triggers" / "the most common ones are:" / "- pollen"): each short noun-phrase item is the
+        subject of that relation, its object the condition the frame names, else the page's."""
+        claimed = {c.sentence for c in result.claims}
+        out: list[Claim] = []
+        for n, ctx in enumerate(contexts):
+            if not (ctx.section == "heading" or ctx.text.rstrip().endswith(":")):
+                continue
+            items = [i for i in self._list_block(contexts, n) if i.index not in claimed and not i.myth]
+            if not items or ctx.index in claimed:
+                continue
+            frame = self._frame(self._frames(contexts, n))
+            if frame is None:
+                continue
+            rule, source, match = frame
+            name = rule["predicate"]
+            slots = self.cues.raw["slots"][name]
+            condition = next((self._arg(m, c) for c in [source, *self._frames(contexts, n)] for m in c.mentions
+                              if "condition" in self.vocab.categories(m.concept)), None)
+            target = condition.iri if condition else ctx.topic_condition
+            if target is None:
+                continue
+            clause = self._clause_start(source.text, match.start())
+            negated, cues = self._polarity(source.text, clause, match, {"predicate": name})
+            if len(cues) >= 2:
+                continue
+            certainty, hedges = self._certainty(source.text, clause, len(source.text))
+            predicate = self.cues.raw["predicates"][name]
+            for item in items:
+                words = item.text.rstrip(".;").split()
+                if not words or len(words) > 10 or item.text.rstrip().endswith("?"):
+                    continue
+                cut = self._item_head_end(item)
+                for a in self._list_args(item, 0, cut, slots, "subject", minter, result):
+                    if a.iri != target:
+                        out.append(Claim(a.iri, predicate, target, item.index, negated, certainty,
+                                         tuple(cues + hedges + ["list:" + rule["predicate"]])))
+        return out
+
+    def _frame(self, frames: list[SentenceContext]) -> tuple[dict[str, Any], SentenceContext, re.Match[str]] | None:
+        """The first of ``frames`` that names a list relation ('triggers', 'what helps'), and where."""
+        for f in frames:
+            for rule in self.cues.list_frames:
+                found = rule["regex"].search(f.text)
+                if found:
+                    return rule, f, found
+        return None
+
+    _ITEM_TAIL = re.compile(r",\s*(?:which|who|that|as|especially|particularly|because)\b|\s(?:from|in|with|during|at|on|"
+                            r"after|before|when|for|around|near)\s|[;:(]|\s[-–—]\s", re.IGNORECASE)
+
+    def _item_head_end(self, item: SentenceContext) -> int:
+        """Where a list item's noun phrase ends: before a relative clause or a prepositional tail,
+        never inside a mention ('pollen from grass' -> 'pollen'; 'chlorine in pools' -> 'chlorine')."""
+        spans = [(m.begin - item.begin, m.end - item.begin) for m in item.mentions]
+        for t in self._ITEM_TAIL.finditer(item.text):
+            if not any(b < t.start() + 1 < e for b, e in spans):
+                return t.start()
+        return len(item.text.rstrip(". "))
 
     def _salience(self, mentions: list[Mention]) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -538,6 +674,11 @@ class Extractor:
             return []
         if words[-1].lower() in self.cues.raw.get("condition_aspects", []) and "condition" in slots[slot]:
             return [Arg(ctx.topic_condition, ctx.begin + b, ctx.begin + e)] if ctx.topic_condition else []
+        head = self._phrase_head(ctx, b, e, words)
+        if head is None:
+            return []  # the phrase does not end in a noun ('go', 'found', 'lining swells'): not a concept
+        if head.tag_ in ("NNS", "NNPS") and head.lemma_.isalpha() and words[-1].lower().startswith(head.lemma_[:3].lower()):
+            words = [*words[:-1], head.lemma_ if words[-1].islower() else words[-1]]
         label = " ".join(words)
         label = label if any(c.isupper() for c in label[1:]) else label.lower()
         iri = minter.concept(label)
@@ -545,6 +686,19 @@ class Extractor:
         if iri not in result.minted:
             result.minted[iri] = Concept(iri, label, (kind,), variants, minted=True)
         return [Arg(iri, ctx.begin + b, ctx.begin + e)]
+
+    def _phrase_head(self, ctx: SentenceContext, b: int, e: int, words: list[str]) -> Any | None:
+        """The token of the phrase's last word when the parse tags it a noun, else None."""
+        if ctx.parse is None:
+            return None
+        doc = ctx.parse()
+        last = words[-1]
+        at = ctx.text.rfind(last, b, e)
+        end = at + len(last) - 1  # the word's last character: 'exercise-induced' is headed by 'induced'
+        token = next((t for t in doc if t.idx <= end < t.idx + max(1, len(t.text))), None) if at >= 0 else None
+        if token is None or token.pos_ not in ("NOUN", "PROPN"):
+            return None
+        return token
 
     def _strip_aux(self, words: list[str]) -> list[str]:
         """Drop trailing auxiliaries, hedges and negations from a subject phrase."""

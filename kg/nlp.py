@@ -83,3 +83,16 @@ class Parser:
             os.replace(tmp, path)
         except OSError:
             Path(tmp).unlink(missing_ok=True)
+
+
+_SHARED: Parser | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_parser() -> Parser:
+    """One uncached parser per process: the model is loaded once, on first use."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = Parser()
+        return _SHARED

@@ -299,3 +299,47 @@ def test_a_list_under_an_intro_line_gives_one_claim_per_item(extractor: Extracto
              for c in claims if c.predicate == PRED["causes"] and not c.negated}
     assert found.get(("stress", "migraine")) == "stress", found
     assert found.get(("anxiety", "migraine")) == "anxiety", found
+
+
+def _claims(extractor: Extractor, raw: str, name: str = "t.txt") -> dict[tuple[str | None, str, str | None], Any]:
+    """(subject label, predicate, object label) -> (claim, its evidence text), minted labels included."""
+    article = parse_article(raw.encode(), name)
+    result = extractor.extract(article, Minter(BASE_IRI))
+    label = {iri: c.label for iri, c in extractor.vocab.concepts.items()} | {
+        iri: c.label for iri, c in result.minted.items()}
+    return {(label.get(c.subject), c.predicate, label.get(c.object)): (c, article.sentences[c.sentence].span.text)
+            for c in result.claims}
+
+
+def test_a_list_under_a_heading_without_a_verb_is_about_what_the_heading_names(extractor: Extractor) -> None:
+    raw = ("Living with Asthma\n\nAsthma is a long-term condition of the airways.\n\nCommon triggers\n\n"
+           "Triggers vary between people, but the most common ones are:\n\n\u2022 pollen from grass and trees\n"
+           "\u2022 cold air\n\u2022 go to bed late\n\nWhat helps\n\n- montelukast\n")
+    found = _claims(extractor, raw)
+    pollen, text = found[("pollen", PRED["causes"], "asthma")]
+    assert text == "pollen from grass and trees" and not pollen.negated and not pollen.hedged
+    assert found[("cold air", PRED["causes"], "asthma")][1] == "cold air"
+    assert ("grass", PRED["causes"], "asthma") not in found  # the item's tail is not another trigger
+    assert not any(s and s.startswith("go") for s, _, _ in found), found  # a verb phrase is no concept
+    assert found[("montelukast", PRED["treats"], "asthma")][1] == "montelukast"
+
+
+def test_a_markdown_sub_heading_takes_its_relation_from_the_heading_above(extractor: Extractor) -> None:
+    raw = ("---\ntitle: Eczema\n---\n\nEczema makes the skin dry and itchy.\n\n## Causes of flare-ups\n\n"
+           "### Environmental factors\n\n- hot weather\n- scented candles\n\n## Treatment\n\n"
+           "Emollients are used to treat eczema.\n")
+    found = _claims(extractor, raw, "e.md")
+    by_item = {text: o for (_, p, o), (_, text) in found.items() if p == PRED["causes"]}
+    assert by_item.get("hot weather") == "eczema", found
+    assert found[("scented candle", PRED["causes"], "eczema")][1] == "scented candles"  # a minted label is singular
+
+
+def test_a_list_frame_keeps_its_clause_polarity_and_a_myth_list_is_denied(extractor: Extractor) -> None:
+    raw = ("Gout\n\nGout is a kind of arthritis.\n\nNot everyone with high uric acid gets gout, but the following "
+           "are all risk factors:\n\n- obesity\n- high blood pressure\n\nCommon myths about acne:\n\n"
+           "- Chocolate causes acne.\n\nWhat does not cause gout\n\n- frozen peas\n")
+    found = _claims(extractor, raw)
+    assert found[("obesity", PRED["causes"], "gout")][0].negated is False
+    assert found[("hypertension", PRED["causes"], "gout")][0].negated is False
+    assert found[("chocolate", PRED["causes"], "acne")][0].negated is True
+    assert found[("frozen pea", PRED["causes"], "gout")][0].negated is True
