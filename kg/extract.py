@@ -324,12 +324,22 @@ class Extractor:
                 words = item.text.rstrip(".;").split()
                 if not words or len(words) > 10 or item.text.rstrip().endswith("?"):
                     continue
+                if not self._noun_phrase(item):
+                    continue  # "Rest and fluids help your body recover": a sentence, not a list entry
                 cut = self._item_head_end(item)
                 for a in self._list_args(item, 0, cut, slots, "subject", minter, result):
                     if a.iri != target:
                         out.append(Claim(a.iri, predicate, target, item.index, negated, certainty,
                                          tuple(cues + hedges + ["list:" + rule["predicate"]])))
         return out
+
+    def _noun_phrase(self, item: SentenceContext) -> bool:
+        """Whether the parse of a list item is headed by a noun, not a verb ('go to bed late')."""
+        doc = item.parse() if item.parse else None
+        if doc is None:
+            return True
+        roots = [t for t in doc if t.dep_ == "ROOT"]
+        return bool(roots) and roots[0].pos_ in ("NOUN", "PROPN", "ADJ")
 
     def _frame(self, frames: list[SentenceContext]) -> tuple[dict[str, Any], SentenceContext, re.Match[str]] | None:
         """The first of ``frames`` that names a list relation ('triggers', 'what helps'), and where."""
@@ -446,7 +456,32 @@ class Extractor:
                 [(o, a) for a in args[other] for o in found]
             out += [Claim(s.iri, predicate, o.iri, index, negated, certainty, tuple(cues + hedge_cues))
                     for s, o in pairs if s.iri != o.iri]
+        if not per_item and pattern.get("right") == "object" and args["object"] and not negated:
+            contrast = self._contrast(ctx, args["object"][-1], slots, minter, result)
+            if contrast:
+                out += [Claim(s.iri, predicate, contrast, ctx.index, True, certainty, (*hedge_cues, "not (contrast)"))
+                        for s in args["subject"] if s.iri != contrast]
         return out
+
+    _CONTRAST = re.compile(r"\s*,\s*(?:but\s+)?not\s+(?:for\s+|against\s+)?(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
+                           r"(?:\s+(?P<ones>ones?))?\s*(?:[.,;]|$)", re.IGNORECASE)
+
+    def _contrast(self, ctx: SentenceContext, last: Arg, slots: dict[str, Any], minter: Minter,
+                  result: Extraction) -> str | None:
+        """'X treats bacterial infections, not viral ones': the denied object, when one follows."""
+        m = self._CONTRAST.match(ctx.text, last.end - ctx.begin)
+        if not m:
+            return None
+        head = re.findall(r"[\w'-]+", ctx.text[last.begin - ctx.begin:last.end - ctx.begin])
+        phrase = f"{m.group('np')} {head[-1]}" if m.group("ones") and head else m.group("np")
+        linked = self.link(phrase)
+        if len(linked) == 1 and linked[0].begin == 0 and linked[0].end == len(phrase):
+            return linked[0].concept if self._fits(linked[0].concept, slots["object"]) else None
+        kind = slots.get("mint_object")
+        words = phrase.split()
+        if not kind or linked or len(words) > 3 or any(w.lower() in self.cues.generic for w in words[:-1]):
+            return None
+        return self._mint(phrase, kind, minter, result)
 
     # ---- clause scope ----------------------------------------------------------------------
 
@@ -556,6 +591,7 @@ class Extractor:
         group = [mentions[0]]
         for m in mentions[1:]:
             between = ctx.text[group[-1].end - ctx.begin:m.begin - ctx.begin].lower()
+            between = self.cues.fillers.sub(" ", between)  # "colds, flu and most cases of bronchitis"
             words = [w for w in re.split(r"[\s,]+", between) if w]
             if all(w in ("and", "or", "as", "well", "and/or", "both", "either") or w in self.cues.determiners for w in words):
                 group.append(m)
@@ -625,6 +661,9 @@ class Extractor:
             if sep_before == "," and last_was_arg and re.match(r"\s*(?:a|an|the)\s", text[pb:pe], re.IGNORECASE):
                 last_was_arg = False
                 continue  # an appositive: "levothyroxine, a daily tablet that ..."
+            tail = self._PREP_TAIL.search(text, pb, pe)
+            if tail and not any(mb < tail.start() + 1 < me for mb, me in spans):
+                pe = tail.start()  # "extra mucus during a cold": the argument is the phrase before the tail
             mentions = [m for m in self._mentions_in(ctx, pb, pe) if self._fits(m.concept, slots[slot])]
             if mentions and self._compound_head(ctx, mentions[0], pe):
                 found = self._mint_from(ctx, mentions[0].begin - ctx.begin, pe, slots, slot, minter, result,
@@ -639,6 +678,8 @@ class Extractor:
         for a in out:
             unique.setdefault(a.iri, a)
         return list(unique.values())
+
+    _PREP_TAIL = re.compile(r"(?<=\w)\s+(?:during|after|within|before|while|until|because)\s", re.IGNORECASE)
 
     def _arg(self, m: Mention, ctx: SentenceContext) -> Arg:
         return Arg(m.concept, m.begin, m.end)
@@ -679,13 +720,15 @@ class Extractor:
             return []  # the phrase does not end in a noun ('go', 'found', 'lining swells'): not a concept
         if head.tag_ in ("NNS", "NNPS") and head.lemma_.isalpha() and words[-1].lower().startswith(head.lemma_[:3].lower()):
             words = [*words[:-1], head.lemma_ if words[-1].islower() else words[-1]]
-        label = " ".join(words)
+        return [Arg(self._mint(" ".join(words), kind, minter, result), ctx.begin + b, ctx.begin + e)]
+
+    def _mint(self, label: str, kind: str, minter: Minter, result: Extraction) -> str:
         label = label if any(c.isupper() for c in label[1:]) else label.lower()
         iri = minter.concept(label)
         variants = tuple(" ".join(v) for v in number_variants(fold(label)))
         if iri not in result.minted:
             result.minted[iri] = Concept(iri, label, (kind,), variants, minted=True)
-        return [Arg(iri, ctx.begin + b, ctx.begin + e)]
+        return iri
 
     def _phrase_head(self, ctx: SentenceContext, b: int, e: int, words: list[str]) -> Any | None:
         """The token of the phrase's last word when the parse tags it a noun, else None."""

@@ -193,6 +193,19 @@ CASES = [
     ("Minoxidil treats hair loss, but it does not cure alopecia areata.", "minoxidil", "treats", "alopecia areata", True, False),
     ("Minoxidil treats hair loss, but it does not cure alopecia areata.", "minoxidil", "treats", "hair loss", False, False),
     ("Biotin is not only safe but treats brittle nails.", None, None, None, None, None),
+    # contrast: one object affirmed, the other denied
+    ("Antibiotics treat bacterial infections, not viral ones.", "antibiotics", "treats", "bacterial infection",
+     False, False),
+    ("Antibiotics treat bacterial infections, not viral ones.", "antibiotics", "treats", "viral infection", True, False),
+    # verbs and frames real pages use
+    ("Smoking makes asthma worse.", "smoking", "causes", "asthma", False, False),
+    ("Taking antibiotics won’t make acne any better.", "antibiotics", "treats", "acne", True, False),
+    ("Pollen can set off asthma.", "pollen", "causes", "asthma", False, True),
+    ("Smoking is a risk factor for psoriasis.", "smoking", "causes", "psoriasis", False, False),
+    ("Aloe vera can soothe sunburn.", "aloe vera", "treats", "sunburn", False, True),
+    # a coordinated subject through a quantity phrase
+    ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "influenza", False, False),
+    ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "bronchitis", False, False),
 ]
 
 
@@ -277,7 +290,7 @@ def test_heldout_articles_have_no_negation_error() -> None:
     assert report["micro"]["author_errors"] == 0, format_report(report)
 
 
-@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 18, 0.38), ("heldout", 9, 0.42)])
+@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 18, 0.50), ("heldout", 9, 0.46)])
 def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int, min_recall: float) -> None:
     """The project's realistic set (tests/data/realistic, gold written blind): whatever is missed, no
     denial is stored as affirmed; recall is held at what the extractor reached (a floor, not a goal)."""
