@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -235,10 +235,15 @@ class Extractor:
                         break
                     ctx.items.append(item)
         for n, ctx in enumerate(contexts):
-            if ctx.section in ("title", "byline", "specialties", "heading"):
+            question = ctx.text.rstrip().endswith("?")
+            if ctx.section in ("title", "byline", "specialties") or (ctx.section == "heading" and not question):
                 continue
             prev = contexts[n - 1] if n else None
             claims = self._sentence_claims(ctx, prev, salience, focus, minter, result)
+            if question:
+                # A question is never a claim by itself; a yes/no answer right after it gives the polarity.
+                answer = next((c for c in contexts[n + 1:] if c.section != "heading"), None)
+                claims = self._answered(claims, answer)
             denied = {(c.subject, c.predicate, c.object) for c in claims if c.negated}
             for claim in claims:
                 if not claim.negated and (claim.subject, claim.predicate, claim.object) in denied:
@@ -249,6 +254,21 @@ class Extractor:
             if claim not in result.claims:
                 result.claims.append(claim)
         return result
+
+    def _answered(self, claims: list[Claim], answer: SentenceContext | None) -> list[Claim]:
+        """A yes/no question's claims as its answer decides them: 'No.' denies, 'Yes, it can.'
+        affirms (with the answer's hedge); no answer, or a negated question, gives nothing."""
+        if answer is None or any(c.negated for c in claims):
+            return []
+        no, yes = (re.compile(self.cues.raw[k], re.IGNORECASE) for k in ("answer_no", "answer_yes"))
+        if no.match(answer.text):
+            return [replace(c, negated=True, cues=(*c.cues, "answer: no")) for c in claims]
+        if yes.match(answer.text):
+            certainty, hedges = self._certainty(answer.text, 0, min(len(answer.text), 40))
+            if certainty == ASSERTED:
+                certainty = next((c.certainty for c in claims if c.hedged), ASSERTED)
+            return [replace(c, certainty=certainty, cues=(*c.cues, "answer: yes", *hedges)) for c in claims]
+        return []
 
     # ---- the page's structure ------------------------------------------------------------------
 
@@ -321,25 +341,26 @@ class Extractor:
             certainty, hedges = self._certainty(source.text, clause, len(source.text))
             predicate = self.cues.raw["predicates"][name]
             for item in items:
-                words = item.text.rstrip(".;").split()
-                if not words or len(words) > 10 or item.text.rstrip().endswith("?"):
+                if item.text.rstrip().endswith("?"):
                     continue
-                if not self._noun_phrase(item):
-                    continue  # "Rest and fluids help your body recover": a sentence, not a list entry
                 cut = self._item_head_end(item)
+                if not 0 < len(item.text[:cut].split()) <= 8 or not self._noun_phrase(item, cut):
+                    continue  # "Rest and fluids help your body recover": a sentence, not a list entry
                 for a in self._list_args(item, 0, cut, slots, "subject", minter, result):
                     if a.iri != target:
                         out.append(Claim(a.iri, predicate, target, item.index, negated, certainty,
                                          tuple(cues + hedges + ["list:" + rule["predicate"]])))
         return out
 
-    def _noun_phrase(self, item: SentenceContext) -> bool:
-        """Whether the parse of a list item is headed by a noun, not a verb ('go to bed late')."""
+    def _noun_phrase(self, item: SentenceContext, cut: int) -> bool:
+        """Whether a list item's head part (up to ``cut``) is a noun phrase on the parse: no verb
+        of it is the root ('go to bed late', 'rest helps you recover'), and a noun is in it."""
         doc = item.parse() if item.parse else None
         if doc is None:
             return True
-        roots = [t for t in doc if t.dep_ == "ROOT"]
-        return bool(roots) and roots[0].pos_ in ("NOUN", "PROPN", "ADJ")
+        part = [t for t in doc if t.idx < cut]
+        return any(t.pos_ in ("NOUN", "PROPN") for t in part) and not any(
+            t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX") for t in part)
 
     def _frame(self, frames: list[SentenceContext]) -> tuple[dict[str, Any], SentenceContext, re.Match[str]] | None:
         """The first of ``frames`` that names a list relation ('triggers', 'what helps'), and where."""
@@ -354,13 +375,19 @@ class Extractor:
                             r"after|before|when|for|around|near)\s|[;:(]|\s[-–—]\s", re.IGNORECASE)
 
     def _item_head_end(self, item: SentenceContext) -> int:
-        """Where a list item's noun phrase ends: before a relative clause or a prepositional tail,
-        never inside a mention ('pollen from grass' -> 'pollen'; 'chlorine in pools' -> 'chlorine')."""
+        """Where a list item's noun phrase ends: before a relative clause, a participle or adverb
+        after a comma, or a prepositional tail, never inside a mention ('pollen from grass' ->
+        'pollen'; 'E. coli, linked to burgers' -> 'E. coli'; 'soaps, bubble baths' stays whole)."""
         spans = [(m.begin - item.begin, m.end - item.begin) for m in item.mentions]
-        for t in self._ITEM_TAIL.finditer(item.text):
-            if not any(b < t.start() + 1 < e for b, e in spans):
-                return t.start()
-        return len(item.text.rstrip(". "))
+        inside = lambda pos: any(b < pos + 1 < e for b, e in spans)  # noqa: E731
+        ends = [t.start() for t in self._ITEM_TAIL.finditer(item.text) if not inside(t.start())]
+        doc = item.parse() if item.parse else []
+        for t in doc:
+            nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+            if t.text == "," and nxt is not None and nxt.pos_ in ("VERB", "ADV", "ADP", "PRON", "SCONJ", "AUX") \
+                    and not inside(t.idx):
+                ends.append(t.idx)
+        return min(ends, default=len(item.text.rstrip(". ")))
 
     def _salience(self, mentions: list[Mention]) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -397,6 +424,8 @@ class Extractor:
                minter: Minter, result: Extraction) -> list[Claim]:
         name = pattern["predicate"]
         slots = self.cues.raw["slots"][name]
+        if pattern.get("mint") is False:  # a loose verb ('helps'): only vocabulary concepts as its arguments
+            slots = {**slots, "mint_subject": None, "mint_object": None}
         clause_start = self._clause_start(ctx.text, m.start())
         right_end = self._clause_end(ctx.text, m.end())
         args: dict[str, list[Arg]] = {"subject": [], "object": []}
@@ -535,6 +564,10 @@ class Extractor:
         head = ctx.text[b:e].strip().lower()
         if not mentions and ctx.subjects and self._VERB_GAP.match(head):
             return [a for a in ctx.subjects if self._fits(a.iri, slots[slot])]  # "... and is managed by"
+        if not mentions and b > 0 and self._VERB_GAP.match(head) and re.search(r"\band\s*$", ctx.text[:b]):
+            opening = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
+            if opening and not ctx.text[:opening[0].begin - ctx.begin].strip(" \"'"):
+                return self._group(ctx, opening, b)  # "X aren't needed for Y and won't make Z better"
         first_word = re.match(r"^[\W]*([a-z']+(?:\s+(?:treatment|treatments|procedure|drug|medication))?)", head)
         pronouns = self.cues.raw["pronouns"]
         about_author = (first_word and first_word.group(1) in pronouns["author"]) or (
@@ -554,6 +587,11 @@ class Extractor:
             before = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
             if before:
                 return [self._arg(before[-1], ctx)]  # "X ...; this can lead to Y": the nearest antecedent
+        if pronoun in ("they", "it") and not ctx.subjects:
+            opening = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
+            if opening and not ctx.text[:opening[0].begin - ctx.begin].strip(" \"'"):
+                # "Fizzy drinks are recommended, but they contain sugar": the sentence's own subject
+                return self._group(ctx, opening, b)
         if pronoun:
             return self._resolve(ctx, prev, slots[slot])
         first_piece = ctx.text.find(",", b, e)
@@ -573,7 +611,8 @@ class Extractor:
 
     _VERB_GAP = re.compile(r"^(?:[\s,]|\b(?:\w+ly|not|never|also|still|can|may|might|could|will|would|should|must|"
                            r"do|does|did|is|are|was|were|be|been|being|has|have|had|often|sometimes|generally|"
-                           r"typically|all|both|themselves|itself|alone|n't|each|then)\b)*$", re.IGNORECASE)
+                           r"typically|all|both|themselves|itself|alone|n't|each|then|won't|can't|cannot|don't|doesn't|didn't|isn't|aren't|"
+                           r"wouldn't|couldn't|shouldn't)\b)*$", re.IGNORECASE)
 
     def _adjacent_group(self, ctx: SentenceContext, mentions: list[Mention], e: int) -> list[Arg]:
         """The coordinated group that ends right before the verb, when only auxiliaries stand between."""
@@ -702,6 +741,8 @@ class Extractor:
             words = self._strip_aux(words)
         while len(words) > 1 and re.fullmatch(r"[a-z]+ed", words[-1]):
             words = words[:-1]  # "serums applied (during ...)"
+        while words and words[0].lower() in ("does", "do", "did", "can", "could", "will", "would", "is", "are"):
+            words = words[1:]  # a question's inverted auxiliary: "Does food cause eczema?"
         while words and words[0].lower() in self.cues.determiners:
             words = words[1:]
         if len(words) == 1 and words[0].lower().endswith("ly"):
@@ -741,6 +782,10 @@ class Extractor:
         token = next((t for t in doc if t.idx <= end < t.idx + max(1, len(t.text))), None) if at >= 0 else None
         if token is None or token.pos_ not in ("NOUN", "PROPN"):
             return None
+        first = next((t for t in doc if t.idx >= b and not t.is_space), None)
+        if len(words) > 1 and first is not None and first.tag_ == "VBG" and first.pos_ == "VERB" \
+                and token.head == first:
+            return None  # 'cooling leftovers', 'eating food': an action with its object, not a concept
         return token
 
     def _strip_aux(self, words: list[str]) -> list[str]:

@@ -203,6 +203,10 @@ CASES = [
     ("Pollen can set off asthma.", "pollen", "causes", "asthma", False, True),
     ("Smoking is a risk factor for psoriasis.", "smoking", "causes", "psoriasis", False, False),
     ("Aloe vera can soothe sunburn.", "aloe vera", "treats", "sunburn", False, True),
+    # the sentence's own subject carried over 'and won't' and a pronoun after 'but'
+    ("Antibiotics aren’t needed for acne and won’t make rosacea any better.", "antibiotics", "treats",
+     "rosacea", True, False),
+    ("Retinoids are popular, but they can reduce fine lines.", "retinoids", "treats", "fine lines", False, True),
     # a coordinated subject through a quantity phrase
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "influenza", False, False),
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "bronchitis", False, False),
@@ -356,3 +360,40 @@ def test_a_list_frame_keeps_its_clause_polarity_and_a_myth_list_is_denied(extrac
     assert found[("hypertension", PRED["causes"], "gout")][0].negated is False
     assert found[("chocolate", PRED["causes"], "acne")][0].negated is True
     assert found[("frozen pea", PRED["causes"], "gout")][0].negated is True
+
+
+def test_a_list_item_is_cut_before_its_tail_and_a_gerund_with_an_object_is_no_concept(extractor: Extractor) -> None:
+    raw = ("Food Poisoning\n\nFood poisoning is an illness of the gut.\n\nCommon causes\n\n"
+           "- Salmonella, which is found in raw eggs, poultry and unpasteurised milk\n"
+           "- E. coli O157, linked to undercooked burgers and unwashed salad\n\n"
+           "Cooling leftovers quickly reduces the risk of food poisoning.\n")
+    found = _claims(extractor, raw)
+    causes = {(s, o) for s, p, o in found if p == PRED["causes"]}
+    assert ("Salmonella", "food poisoning") in causes and ("E. coli", "food poisoning") in causes, causes
+    assert not any(s and ("burger" in s or "egg" in s) for s, _ in causes), causes
+    assert not any(s and s.lower().startswith("cooling") for s, _, _ in found), found
+
+
+@pytest.mark.parametrize(("answer", "negated", "hedged"), [
+    ("No. Rosacea has other triggers.", True, False),
+    ("Not really.", True, False),
+    ("For most people, no.", True, False),
+    ("Yes, it can.", False, True),
+    ("Rosacea is common in adults.", None, None),  # no yes/no answer: no claim
+])
+def test_a_question_is_no_claim_and_its_answer_gives_the_polarity(extractor: Extractor, answer: str,
+                                                                   negated: bool | None, hedged: bool | None) -> None:
+    found = _claims(extractor, f"Rosacea\n\nDoes stress cause rosacea?\n\n{answer}\n")
+    claim = found.get(("stress", PRED["causes"], "rosacea"))
+    if negated is None:
+        assert claim is None, found
+        return
+    assert claim is not None, found
+    assert (claim[0].negated, claim[0].hedged) == (negated, hedged)
+
+
+def test_a_question_heading_is_answered_by_the_paragraph_under_it(extractor: Extractor) -> None:
+    raw = "---\ntitle: Eczema\n---\n\n## Does frozen peas cause eczema?\n\nFor most children, no. Peas are fine.\n"
+    found = _claims(extractor, raw, "q.md")
+    assert found[("frozen pea", PRED["causes"], "eczema")][0].negated is True
+    assert not any(s and s.lower().startswith("does") for s, _, _ in found), found
