@@ -33,7 +33,7 @@ from embeddings.lexical import LexicalIndex
 from kg.article import Article, article_files, load_article
 from kg.errors import ArticleError, HealthKGError
 from kg.extract import Extractor
-from kg.namespaces import Minter
+from kg.namespaces import HK, SKOS, Minter
 from kg.rdf import article_graph
 from kg.store import GraphStore, OxigraphGraphStore
 from kg.vocabulary import load_ontology_graphs
@@ -57,8 +57,9 @@ class BuildReport:
     sentences: int = 0
     triples: int = 0
     claims: int = 0
-    encoded: int = 0
+    encoded: int = 0  # sentences encoded (not taken from the cache)
     reused: int = 0
+    labels_encoded: int = 0  # labels of minted concepts encoded (not taken from the cache)
     seconds: float = 0.0
     errors: list[dict[str, str]] = field(default_factory=list)
     violations: dict[str, list[str]] = field(default_factory=dict)
@@ -153,6 +154,7 @@ class Builder:
                 if not reuse or not old:
                     load_ontology_graphs(store)
                 report.triples = store.count()
+                minted = self._minted_labels(store)
                 write_view(tmp / VIEW_DIR, store, self._view_rows(store, articles, trust_cache=reuse),
                            {iri for iri, _ in self._labels()})
             finally:
@@ -164,7 +166,7 @@ class Builder:
         LexicalIndex.build([s.span.text for a in articles for s in a.sentences],
                            [self.minter.sentence(a.slug, s.index) for a in articles for s in a.sentences]
                            ).save(tmp / "lexical")
-        self._save_concept_vectors(tmp / "concepts", label_cache)
+        report.labels_encoded = self._save_concept_vectors(tmp / "concepts", label_cache, minted)
         manifest = {"generation": gen_id, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "fingerprint": fingerprint, "model": self.encoder.model_id, "base_iri": self.config.base_iri,
                     "articles": entries, "errors": report.errors, "violations": report.violations,
@@ -300,10 +302,36 @@ class Builder:
             _atomic_save_npy(cache, self.encoder.encode([label for _, label in self._labels()]))
         return cache
 
-    def _save_concept_vectors(self, directory: Path, cache: Path) -> None:
+    def _minted_labels(self, store: GraphStore) -> list[tuple[str, str]]:
+        """(concept IRI, label) of every concept the articles minted, so that a query can link
+        'do vaccines cause autism' to concepts no vocabulary entry holds."""
+        rows = store.select(f"""PREFIX skos: <{SKOS}> PREFIX hk: <{HK}>
+            SELECT DISTINCT ?c ?l WHERE {{ ?c hk:minted true ; skos:prefLabel|skos:altLabel ?l }}""")
+        vocabulary = self.extractor.vocab.concepts
+        return sorted({(r["c"]["value"], r["l"]["value"]) for r in rows if r["c"]["value"] not in vocabulary})
+
+    def _save_concept_vectors(self, directory: Path, cache: Path, minted: list[tuple[str, str]]) -> int:
+        """The vocabulary's label vectors (cached per vocabulary) and the minted labels' (cached
+        per label), row for row with labels.json; how many minted labels had to be encoded."""
         directory.mkdir()
-        shutil.copy(cache, directory / "vectors.npy")
-        (directory / "labels.json").write_text(json.dumps(self._labels()))
+        vectors = np.load(cache)
+        encoded = 0
+        if minted:
+            extra, encoded = self._minted_vectors([label for _, label in minted])
+            vectors = np.vstack([vectors, extra]).astype(vectors.dtype)
+        _atomic_save_npy(directory / "vectors.npy", vectors)
+        (directory / "labels.json").write_text(json.dumps(self._labels() + minted))
+        return encoded
+
+    def _minted_vectors(self, labels: list[str]) -> tuple[np.ndarray, int]:
+        cache = self.config.data_dir / "cache" / "minted-labels" / self.encoder.model_id.replace("/", "_")
+        cache.mkdir(parents=True, exist_ok=True)
+        paths = [cache / f"{hashlib.sha256(label.encode()).hexdigest()[:32]}.npy" for label in labels]
+        missing = [i for i, p in enumerate(paths) if not p.exists()]
+        if missing:
+            for i, vector in zip(missing, self.encoder.encode([labels[i] for i in missing]), strict=True):
+                _atomic_save_npy(paths[i], vector)
+        return np.stack([np.load(p) for p in paths]), len(missing)
 
 
 def oxigraph_generation_store(path: Path, previous: Path | None) -> GraphStore:

@@ -17,21 +17,31 @@ RRF_K = 60
 RRF_POOL = 100
 
 
-def reciprocal_rank_fusion(rankings: list[list[tuple[str, float]]], k: int = RRF_K) -> list[tuple[str, float]]:
-    """Fuse ranked lists: score = sum of 1 / (k + rank); ties keep the first list's order."""
+def reciprocal_rank_fusion(rankings: list[list[tuple[str, float]]], k: int = RRF_K,
+                           weights: list[float] | None = None) -> list[tuple[str, float]]:
+    """Fuse ranked lists: score = sum of weight / (k + rank); ties keep the first list's order."""
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, (iri, _) in enumerate(ranking):
-            scores[iri] = scores.get(iri, 0.0) + 1.0 / (k + rank + 1)
+            scores[iri] = scores.get(iri, 0.0) + weight / (k + rank + 1)
     return sorted(scores.items(), key=lambda kv: -kv[1])
 
 
-def boost_evidence(ranked: list[tuple[str, float]], result: dict[str, Any], linked: set[str]) -> list[tuple[str, float]]:
+def explain(rankings: dict[str, list[tuple[str, float]]]) -> dict[str, dict[str, dict[str, float]]]:
+    """sentence IRI -> {retriever: {"rank": 1-based rank, "score": its own score}} for each list."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for name, ranking in rankings.items():
+        for rank, (iri, score) in enumerate(ranking):
+            out.setdefault(iri, {})[name] = {"rank": rank + 1, "score": round(float(score), 6)}
+    return out
+
+
+def boost_evidence(ranked: list[tuple[str, float]], result: dict[str, Any], linked: set[str],
+                   bonus: float = 1.0 / (RRF_K + 1)) -> list[tuple[str, float]]:
     """Hybrid reranking from the graph: a sentence that states (or denies) a claim linking two of the
-    query's concepts gets one extra first-rank vote."""
+    query's concepts gets one extra first-rank vote (``bonus``)."""
     evidence = {p["sentence"] for c in result["claims"] if c["subject"] in linked and c["object"] in linked
                 for p in c["supported_by"] + c["denied_by"]}
-    bonus = 1.0 / (RRF_K + 1)
     boosted = [(iri, score + bonus * (iri in evidence)) for iri, score in ranked]
     return sorted(boosted, key=lambda kv: -kv[1])
 
@@ -81,31 +91,41 @@ class SearchService:
                        ("article", "author", "entity_type", "predicate", "negated", "min_score"))
         pool = min(gen.index.meta.count, max(want * (10 if filtered else 1), want))
         vector = None if params.mode == "bm25" else self.state.encoder.encode_query(q)
-        ranked = self.rank(q, max(pool, RRF_POOL) if params.mode == "hybrid" else pool, params.mode, vector)
+        lists: dict[str, list[tuple[str, float]]] = {}
+        ranked = self.rank(q, max(pool, RRF_POOL) if params.mode == "hybrid" else pool, params.mode, vector, lists)
         concepts = link_query(q, gen, self.state.encoder, vector)
         result = answer(reader, q, concepts, [iri for iri, _ in ranked[:want]], self.state.settings.answer_claims)
         if params.mode == "hybrid":  # rerank the whole fused pool, then cut
-            ranked = boost_evidence(ranked, result, {c["iri"] for c in concepts})[:pool]
-        hits = self._hits(reader, ranked)
+            s = self.state.settings
+            bonus = max(s.fusion_dense_weight, s.fusion_bm25_weight) / (s.fusion_rrf_k + 1)
+            ranked = boost_evidence(ranked, result, {c["iri"] for c in concepts}, bonus)[:pool]
+        hits = self._hits(reader, ranked, explain(lists))
         hits = [h for h in hits if self._keep(h, params)]
         page = hits[params.offset:want]
         cap_evidence(result, self.state.settings.answer_evidence)
         return {"query": q, "mode": params.mode, "k": params.k, "offset": params.offset,
                 "total": len(hits), "generation": gen.name, "hits": page, "answer": result}
 
-    def rank(self, q: str, n: int, mode: str, vector: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Sentence IRIs best first: dense cosine, BM25, or both fused by reciprocal rank (k=60)."""
+    def rank(self, q: str, n: int, mode: str, vector: np.ndarray | None = None,
+             lists: dict[str, list[tuple[str, float]]] | None = None) -> list[tuple[str, float]]:
+        """Sentence IRIs best first: dense cosine, BM25, or both fused by weighted reciprocal rank
+        (``HEALTHKG_FUSION_*``). ``lists``, when given, receives each retriever's own ranking."""
         gen = self.state.current()
+        lists = {} if lists is None else lists
         if mode == "bm25":
-            return gen.lexical.search(q, n)
+            lists["bm25"] = gen.lexical.search(q, n)
+            return lists["bm25"]
         vector = self.state.encoder.encode_query(q) if vector is None else vector
-        dense = gen.index.search(vector, n if mode == "dense" else max(n, RRF_POOL))
+        lists["dense"] = gen.index.search(vector, n if mode == "dense" else max(n, RRF_POOL))
         if mode == "dense":
-            return dense
-        lexical = gen.lexical.search(q, max(n, RRF_POOL))
-        return reciprocal_rank_fusion([dense, lexical])[:n]
+            return lists["dense"]
+        lists["bm25"] = gen.lexical.search(q, max(n, RRF_POOL))
+        s = self.state.settings
+        return reciprocal_rank_fusion([lists["dense"], lists["bm25"]], s.fusion_rrf_k,
+                                      [s.fusion_dense_weight, s.fusion_bm25_weight])[:n]
 
-    def _hits(self, reader: GraphReader, ranked: list[tuple[str, float]]) -> list[dict[str, Any]]:
+    def _hits(self, reader: GraphReader, ranked: list[tuple[str, float]],
+              why: dict[str, dict[str, dict[str, float]]] | None = None) -> list[dict[str, Any]]:
         iris = [iri for iri, _ in ranked]
         info = reader.sentences(iris)
         mentioned = reader.mentions(iris)
@@ -124,7 +144,7 @@ class SearchService:
             hits.append({"rank": rank + 1, "score": round(score, 6), "text": s["text"], "sentence": iri,
                          "offsets": s["offsets"], "article": s["article"],
                          "entities": [concepts[c] for c in sorted(mentioned.get(iri, []))],
-                         "claims": claims.get(iri, [])})
+                         "claims": claims.get(iri, []), "explain": (why or {}).get(iri, {})})
         return hits
 
     def _keep(self, hit: dict[str, Any], p: SearchParams) -> bool:

@@ -76,7 +76,8 @@ def test_first_build_writes_one_complete_generation(tmp_path: Path, data_dir: Pa
     report = build(articles, data_dir, encoder)
     assert report.errors == []
     assert (report.articles, report.sentences) == (3, sum(expected.values()))
-    assert report.encoded == encoded_since(encoder, before) == report.sentences
+    assert report.encoded == report.sentences
+    assert encoded_since(encoder, before) == report.encoded + report.labels_encoded  # minted concepts' labels
     assert report.reused == 0
     assert current_target(data_dir) == (data_dir / GENERATIONS / report.generation).resolve()
     with open_current(data_dir, model=encoder.model_id) as gen:
@@ -138,7 +139,8 @@ def test_changing_one_article_reencodes_only_that_article(tmp_path: Path, data_d
 
     report = build(articles, data, encoder)
 
-    assert report.encoded == encoded_since(encoder, before) == n_changed
+    assert report.encoded == n_changed
+    assert encoded_since(encoder, before) == report.encoded + report.labels_encoded
     assert report.reused == report.sentences - n_changed
     with open_current(data, model=encoder.model_id) as gen:
         rows = gen.store.select(
@@ -269,3 +271,30 @@ def test_a_build_killed_mid_way_leaves_the_previous_generation_serving(tmp_path:
     with open_current(data_dir, model=encoder.model_id) as gen:
         assert gen.index.meta.count == report.sentences
         assert MINT.article("generated-0011") in gen.store.graph_iris()
+
+
+def test_minted_concepts_are_in_the_generations_label_table(tmp_path: Path, data_dir: Path, encoder: Encoder) -> None:
+    """A query can only link a concept whose label the generation holds: minted ones too."""
+    import json
+
+    import numpy as np
+
+    from api.answer import link_query
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "m.txt").write_text("Frobnitis\n\nHair loss can be caused by frobnitis.\n")
+    report = build(articles, data_dir, encoder)
+    concepts = current_target(data_dir) / "concepts"
+    labels = json.loads((concepts / "labels.json").read_text())
+    minted = [(iri, label) for iri, label in labels if iri.startswith(BASE_IRI)]
+    assert any(label == "frobnitis" for _, label in minted), minted
+    assert np.load(concepts / "vectors.npy").shape[0] == len(labels)
+    assert report.labels_encoded == len(minted)
+    settings = Settings(articles_dir=articles, data_dir=data_dir, base_iri=BASE_IRI, sparql_workers=1)
+    app = create_app(settings, encoder=encoder)
+    with TestClient(app):
+        linked = link_query("can frobnitis make my hair fall out", app.state.hk.current(), encoder, None)
+    assert any(c["matched"].lower() == "frobnitis" and c["how"] == "label" for c in linked), linked
+    report = build(articles, data_dir, encoder)
+    assert report.labels_encoded == 0  # cached by label

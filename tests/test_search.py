@@ -75,6 +75,29 @@ def test_rrf_fuses_by_rank() -> None:
     assert [iri for iri, _ in fused] == ["b", "a", "c"]
 
 
+def test_weighted_rrf_weighs_each_list() -> None:
+    # dense ranks a, b; bm25 ranks b, c: b is in both lists and wins; c (bm25 only) falls behind a as the
+    # bm25 weight drops; at weight 0 the order is dense's own
+    dense, bm25 = [("a", 0.9), ("b", 0.5)], [("b", 3.0), ("c", 2.0)]
+    assert [i for i, _ in reciprocal_rank_fusion([dense, bm25], 60, [1.0, 0.5])][:2] == ["b", "a"]
+    assert [i for i, _ in reciprocal_rank_fusion([dense, bm25], 60, [1.0, 0.2])][:3] == ["b", "a", "c"]
+    only_dense = reciprocal_rank_fusion([dense, bm25], 60, [1.0, 0.0])
+    assert [i for i, _ in only_dense][:2] == ["a", "b"]
+
+
+@pytest.mark.parametrize(("mode", "retrievers"), [("hybrid", {"dense", "bm25"}), ("dense", {"dense"}),
+                                                  ("bm25", {"bm25"})])
+def test_each_hit_explains_its_rank_in_each_retriever(client: TestClient, mode: str, retrievers: set[str]) -> None:
+    hits = search(client, q="minoxidil side effects", k=5, mode=mode)["hits"]
+    assert hits and all(set(h["explain"]) <= retrievers for h in hits)
+    assert any(set(h["explain"]) == retrievers for h in hits)
+    for h in hits:
+        for name, e in h["explain"].items():
+            assert e["rank"] >= 1 and isinstance(e["score"], float), (name, e)
+    if mode != "hybrid":  # a single retriever's own score is the hit's score, and its rank the hit's rank
+        assert all(h["explain"][mode]["rank"] == h["rank"] for h in hits)
+
+
 def test_the_botox_answer_is_a_denial_with_exact_provenance(client: TestClient) -> None:
     expected = json.loads(SEED_EXPECTED.read_text())["search"][0]
     body = search(client, q=expected["query"], k=5)
