@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     fusion_dense_weight: float = Field(
         1.0, ge=0, allow_inf_nan=False, description="Hybrid search: weight of the dense ranking in the fusion.")
     fusion_bm25_weight: float = Field(
-        0.5, ge=0, allow_inf_nan=False, description="Hybrid search: weight of the BM25 ranking in the fusion.")
-    fusion_rrf_k: int = Field(60, ge=1, description="Hybrid search: k of reciprocal-rank fusion, 1 / (k + rank).")
+        0.35, ge=0, allow_inf_nan=False, description="Hybrid search: weight of the BM25 ranking in the fusion.")
+    fusion_rrf_k: int = Field(10, ge=1, description="Hybrid search: k of reciprocal-rank fusion, 1 / (k + rank).")
     answer_claims: int = Field(20, ge=1, le=1000, description="Most claims in a search answer (most relevant first).")
     answer_evidence: int = Field(20, ge=1, le=20, description="Most sentences listed per side of an answer's claim.")
     reload_interval: float = Field(2.0, ge=0, description="Seconds between checks for a new generation.")
