@@ -193,7 +193,7 @@ class Builder:
         slugs: dict[str, str] = {}
         for path in article_files(directory):
             try:
-                article = load_article(path)
+                article = load_article(path, root=directory)
                 if article.slug in slugs:
                     raise ArticleError(path.name, f"same IRI slug {article.slug!r} as {slugs[article.slug]}")
             except ArticleError as exc:

@@ -9,6 +9,7 @@ date, url, optional specialties/bio) and a body.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,8 +335,19 @@ def _sentences(article: Article) -> list[Sentence]:
     return out
 
 
-def load_article(path: Path) -> Article:
-    """Read and parse one article file; every failure is an ArticleError naming the file."""
+def load_article(path: Path, root: Path | None = None) -> Article:
+    """Read and parse one article file; every failure is an ArticleError naming the file.
+
+    With ``root`` (the articles directory), a symlink is followed only to a file inside it:
+    a link out of the corpus (``passwd.txt -> /etc/passwd``) would publish that file."""
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.exists():
+            raise ArticleError(path.name, f"dangling symlink (to {os.readlink(path)})")
+        if root is not None and not target.is_relative_to(root.resolve()):
+            raise ArticleError(path.name, "symlink to a file outside the articles directory (not followed)")
+    if path.is_dir():
+        raise ArticleError(path.name, "a directory, not an article file")
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -347,6 +359,8 @@ ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
 
 
 def article_files(directory: Path) -> list[Path]:
-    """Article files of a corpus directory, sorted; expected files and hidden files excluded."""
+    """Article entries of a corpus directory, sorted; expected files and hidden files excluded.
+    A directory or a symlink with an article's name is listed too, so that :func:`load_article`
+    says why it is skipped instead of skipping it without a word."""
     return sorted(p for p in directory.iterdir()
-                  if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith("."))
+                  if p.suffix.lower() in ARTICLE_SUFFIXES and not p.name.startswith("."))

@@ -28,6 +28,9 @@ from kg.text import matching_copy
 from kg.vocabulary import ONTOLOGY_DIR, Vocabulary, fold, number_variants, tokens
 
 EXTRACTOR_VERSION = "1"
+# Longest sentence (characters) claims are extracted from: slot filling is super-linear in a
+# sentence's length, and real sentences stay far below this.
+MAX_CLAIM_SENTENCE = 2000
 EXAMPLE_MARKERS = frozenset({"such as", "like", "including", "for example"})
 SUBORDINATORS = frozenset({"while", "whereas", "although", "though", "because", "since", "if", "unless", "when"})
 
@@ -210,7 +213,8 @@ class Extractor:
         def doc_of(n: int) -> Callable[[], Any]:
             def parse() -> Any:
                 if not docs:  # one batch per article, only when some argument needs the parse
-                    docs.extend(self.parser.parse([c.text for c in contexts]))
+                    docs.extend(self.parser.parse([c.text if len(c.text) <= MAX_CLAIM_SENTENCE else ""
+                                                   for c in contexts]))
                 return docs[n]
             return parse
 
@@ -234,10 +238,13 @@ class Extractor:
                                                   and len(item.text.split()) > 10):
                         break
                     ctx.items.append(item)
+        seen: set[Claim] = set()
         for n, ctx in enumerate(contexts):
             question = ctx.text.rstrip().endswith("?")
             if ctx.section in ("title", "byline", "specialties") or (ctx.section == "heading" and not question):
                 continue
+            if len(ctx.text) > MAX_CLAIM_SENTENCE:
+                continue  # no real sentence is this long (a run-on line, a table dump): mentions only, never hang
             prev = contexts[n - 1] if n else None
             claims = self._sentence_claims(ctx, prev, salience, focus, minter, result)
             if question:
@@ -248,10 +255,12 @@ class Extractor:
             for claim in claims:
                 if not claim.negated and (claim.subject, claim.predicate, claim.object) in denied:
                     continue  # the sentence affirms and denies it: the denial stands, never the fact
-                if claim not in result.claims:
+                if claim not in seen:
+                    seen.add(claim)
                     result.claims.append(claim)
         for claim in self._framed_lists(contexts, result, minter):
-            if claim not in result.claims:
+            if claim not in seen:
+                seen.add(claim)
                 result.claims.append(claim)
         return result
 

@@ -240,7 +240,28 @@ def test_article_files_lists_articles_only(tmp_path: Path) -> None:
     for name in ("b.txt", "a.md", "c.markdown", "d.expected.json", ".hidden.txt", "e.pdf"):
         (tmp_path / name).write_text("x")
     (tmp_path / "sub.txt").mkdir()
-    assert [p.name for p in article_files(tmp_path)] == ["a.md", "b.txt", "c.markdown"]
+    assert [p.name for p in article_files(tmp_path)] == ["a.md", "b.txt", "c.markdown", "sub.txt"]
+
+
+def test_symlinks_out_of_the_corpus_dangling_links_and_directories_are_named_errors(tmp_path: Path) -> None:
+    corpus, outside = tmp_path / "corpus", tmp_path / "secret.txt"
+    corpus.mkdir()
+    outside.write_text("Secret\n\nroot:x:0:0:root:/root:/bin/bash\n")
+    (corpus / "real.txt").write_text("Real\n\nMinoxidil treats hair loss.\n")
+    (corpus / "inside.txt").symlink_to(corpus / "real.txt")
+    (corpus / "passwd.txt").symlink_to(outside)
+    (corpus / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (corpus / "folder.md").mkdir()
+    assert load_article(corpus / "inside.txt", root=corpus).title == "Real"  # a link inside the corpus is fine
+    reasons = {}
+    for name in ("passwd.txt", "gone.txt", "folder.md"):
+        with pytest.raises(ArticleError) as err:
+            load_article(corpus / name, root=corpus)
+        assert err.value.path == name
+        reasons[name] = err.value.reason
+    assert "outside the articles directory" in reasons["passwd.txt"]
+    assert "dangling symlink" in reasons["gone.txt"]
+    assert "directory" in reasons["folder.md"]
 
 
 # ---- properties ---------------------------------------------------------------------------

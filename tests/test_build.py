@@ -298,3 +298,20 @@ def test_minted_concepts_are_in_the_generations_label_table(tmp_path: Path, data
     assert any(c["matched"].lower() == "frobnitis" and c["how"] == "label" for c in linked), linked
     report = build(articles, data_dir, encoder)
     assert report.labels_encoded == 0  # cached by label
+
+
+def test_a_symlink_out_of_the_corpus_is_reported_and_never_published(tmp_path: Path, data_dir: Path,
+                                                                     encoder: Encoder) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "m.txt").write_text("Minoxidil\n\nMinoxidil treats hair loss.\n")
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (articles / "passwd.txt").symlink_to(secret)
+    (articles / "x.txt").mkdir()
+    report = build(articles, data_dir, encoder)
+    assert report.articles == 1
+    reasons = {e["file"]: e["reason"] for e in report.errors}
+    assert set(reasons) == {"passwd.txt", "x.txt"} and "outside the articles directory" in reasons["passwd.txt"]
+    with open_current(data_dir, model=encoder.model_id) as gen:
+        assert MINT.article("passwd") not in gen.store.graph_iris()

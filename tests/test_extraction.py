@@ -397,3 +397,17 @@ def test_a_question_heading_is_answered_by_the_paragraph_under_it(extractor: Ext
     found = _claims(extractor, raw, "q.md")
     assert found[("frozen pea", PRED["causes"], "eczema")][0].negated is True
     assert not any(s and s.lower().startswith("does") for s, _, _ in found), found
+
+
+def test_a_run_on_line_gives_mentions_but_no_claims_and_the_rest_still_extracts(extractor: Extractor) -> None:
+    from kg.extract import MAX_CLAIM_SENTENCE
+
+    line = "stress causes acne and " * (1_000_000 // 23)  # a megabyte with no full stop
+    raw = f"Title\n\n{line}\n\nMinoxidil treats hair loss.\n"
+    article = parse_article(raw.encode(), "run-on.txt")
+    result = extractor.extract(article, Minter(BASE_IRI))
+    long_ones = {s.index for s in article.sentences if len(s.span.text) > MAX_CLAIM_SENTENCE}
+    assert long_ones and not any(c.sentence in long_ones for c in result.claims)
+    assert any(m.sentence in long_ones for m in result.mentions)
+    label = {iri: c.label for iri, c in extractor.vocab.concepts.items()}
+    assert ("minoxidil", "hair loss") in {(label.get(c.subject), label.get(c.object)) for c in result.claims}
