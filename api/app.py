@@ -13,12 +13,13 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
+from api.limits import BodyLimit
 from api.resources import build_resource_router
 from api.search import SearchParams, SearchService
 from api.settings import Settings
 from api.state import ServingState
 from embeddings.encoder import Encoder
-from kg.engine import OxigraphEngine, QueryEngine
+from kg.engine import QueryEngine
 
 log = logging.getLogger("healthkg.api")
 
@@ -29,9 +30,9 @@ def default_engine_factory(settings: Settings) -> Callable[[Path], QueryEngine]:
         from kg.remote_engine import RemoteEngine
 
         return lambda _path: RemoteEngine.from_settings(settings)
-    return lambda path: OxigraphEngine(path, workers=settings.sparql_workers, timeout=settings.sparql_timeout,
-                                       max_rows=settings.sparql_max_rows, writable=settings.update_enabled,
-                                       base_iri=settings.base_iri)
+    from api.sparql import oxigraph_engine
+
+    return lambda path: oxigraph_engine(settings, path)
 
 
 def create_app(settings: Settings | None = None, *, encoder: Encoder | None = None,
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
                   description="Knowledge graph and semantic search over health articles, with provenance.")
     app.state.hk = state
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _mount_sparql(app, settings, state)
     _routes(app, state)
     return app

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     sparql_timeout: float = Field(10.0, gt=0, description="Seconds before a SPARQL query is cancelled (503).")
     sparql_max_rows: int = Field(100_000, ge=1, description="Cap on result rows of one SPARQL query.")
     sparql_workers: int = Field(2, ge=1, description="Query worker processes (read-only mode).")
+    sparql_worker_memory_mb: int = Field(
+        2048, ge=0, description="Memory cap of one query worker process in MiB (0: none); over it the worker dies, 503.")
     sparql_service_allow: list[str] = Field(
         default_factory=list,
         description="IRI prefixes SPARQL SERVICE and LOAD may fetch from; empty: no outbound request at all.")
@@ -43,6 +45,7 @@ class Settings(BaseSettings):
     update_token: SecretStr | None = Field(None, description="Bearer token required for updates.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
     cors_credentials: bool = Field(False, description="Allow credentials in CORS (never with '*').")
+    max_body_bytes: int = Field(1_048_576, ge=1, description="Largest request body accepted (413 above it).")
     max_query_length: int = Field(1000, ge=1, description="Longest /search q accepted, in characters.")
     fusion_dense_weight: float = Field(
         1.0, ge=0, allow_inf_nan=False, description="Hybrid search: weight of the dense ranking in the fusion.")

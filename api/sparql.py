@@ -343,7 +343,8 @@ def oxigraph_engine(settings: Settings, store_path: Path | str) -> OxigraphEngin
     updates are enabled."""
     return OxigraphEngine(store_path, workers=settings.sparql_workers,
                           timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows,
-                          writable=settings.update_enabled, base_iri=settings.base_iri)
+                          writable=settings.update_enabled, base_iri=settings.base_iri,
+                          memory_mb=settings.sparql_worker_memory_mb or None)
 
 
 def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine],

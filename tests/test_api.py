@@ -250,3 +250,20 @@ def test_no_generation_yet_is_a_503_not_a_crash(tmp_path: Path, encoder: Encoder
         assert c.get("/health").json()["status"] == "empty"
         body = assert_error_shape(c.get("/search", params={"q": QUESTION}), 503)
         assert "make index" in body["message"]
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_body_over_the_limit_is_413_before_the_route_runs(seed_settings: Settings, encoder: Encoder,
+                                                           chunked: bool) -> None:
+    small = seed_settings.model_copy(update={"max_body_bytes": 4096})
+    query = "SELECT * WHERE { ?s ?p ?o } LIMIT 1 #" + "x" * 8192
+    with TestClient(create_app(small, encoder=encoder)) as c:
+        content: Any = iter([query[:4000].encode(), query[4000:].encode()]) if chunked else query.encode()
+        r = c.post("/sparql", content=content, headers={"Content-Type": "application/sparql-query"})
+        body = assert_error_shape(r, 413)
+        assert body["code"] == "too_large" and body["detail"]["max_bytes"] == 4096
+        r = c.post("/search", json={"q": "x" * 5000})
+        assert r.status_code == 413
+        ok = c.post("/sparql", content=b"ASK { ?s ?p ?o }", headers={"Content-Type": "application/sparql-query",
+                                                                     "Accept": "application/sparql-results+json"})
+        assert ok.status_code == 200 and ok.json()["boolean"] is True
