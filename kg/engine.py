@@ -419,10 +419,20 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(0)
 
 
-def worker_main(conn: Connection, path: str, writable: bool, base_iri: str | None) -> None:
-    """A query worker: open the store, then answer requests one at a time until EOF."""
+def worker_main(conn: Connection, path: str, writable: bool, base_iri: str | None,
+                memory_mb: int | None = None) -> None:
+    """A query worker: open the store, then answer requests one at a time until EOF.
+
+    ``memory_mb`` caps the worker's data segment (RLIMIT_DATA: heap and anonymous maps, not the
+    store's file maps): a query that would eat the machine kills only its worker, which the
+    pool replaces, and the client gets 503 "the query worker died"."""
     import pyoxigraph as ox
 
+    if memory_mb:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
         store = ox.Store(path) if writable else ox.Store.read_only(path)
@@ -542,9 +552,9 @@ class _Worker:
     """One worker process and the parent's end of its pipe."""
 
     def __init__(self, ctx: Any, path: str, writable: bool, base_iri: str | None,
-                 generation: int) -> None:
+                 generation: int, memory_mb: int | None = None) -> None:
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=worker_main, args=(child, path, writable, base_iri),
+        self.process = ctx.Process(target=worker_main, args=(child, path, writable, base_iri, memory_mb),
                                    daemon=True, name=f"healthkg-sparql-{generation}")
         self.process.start()
         child.close()
@@ -591,14 +601,16 @@ class OxigraphEngine(QueryEngine):
 
     Read-only (the default): ``workers`` processes each open the generation directory
     with ``Store.read_only``. ``writable=True``: one process opens it read-write and runs
-    queries and updates, one at a time. ``base_iri`` resolves relative IRIs in requests.
+    queries and updates, one at a time. ``base_iri`` resolves relative IRIs in requests;
+    ``memory_mb`` caps each worker's memory (see :func:`worker_main`).
     """
 
     def __init__(self, store_path: Path | str, *, workers: int = 2, timeout: float = 10.0,
                  max_rows: int = 100_000, writable: bool = False,
-                 base_iri: str | None = None, start_timeout: float = 60.0) -> None:
+                 base_iri: str | None = None, start_timeout: float = 60.0, memory_mb: int | None = None) -> None:
         self.timeout, self.max_rows, self.writable = timeout, max_rows, writable
         self.base_iri = base_iri
+        self.memory_mb = memory_mb
         self.size = 1 if writable else max(1, workers)
         self._ctx = mp.get_context("spawn")
         self._lock = threading.Lock()
@@ -612,7 +624,7 @@ class OxigraphEngine(QueryEngine):
     # -- pool management -------------------------------------------------------------
 
     def _spawn(self, path: str, generation: int) -> _Worker:
-        return _Worker(self._ctx, path, self.writable, self.base_iri, generation)
+        return _Worker(self._ctx, path, self.writable, self.base_iri, generation, self.memory_mb)
 
     def _start_pool(self, start_timeout: float, path: str, generation: int) -> list[_Worker]:
         """Start the workers of one generation and wait until they are ready."""

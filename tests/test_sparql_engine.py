@@ -223,3 +223,18 @@ def test_writable_engine_updates_with_using(tmp_path: Path) -> None:
             eng.update("CLEAR XYZ")
     finally:
         eng.close()
+
+
+def test_a_runaway_query_kills_only_its_capped_worker(tmp_path: Path) -> None:
+    """A sorted cross product grows a worker by gigabytes; under the memory cap the worker dies,
+    the client gets StoreUnavailable (503), and the replaced worker answers the next query."""
+    from kg.errors import StoreUnavailable
+
+    store = make_big_store(tmp_path / "big", triples=5000)
+    eng = OxigraphEngine(store, workers=1, timeout=60, max_rows=1000, memory_mb=300)
+    try:
+        with pytest.raises(StoreUnavailable, match="worker died"):
+            eng.query("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c LIMIT 1", media_type=JSON).read()
+        assert rows(eng, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"]["value"] == "5000"
+    finally:
+        eng.close()
