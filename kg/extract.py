@@ -102,6 +102,13 @@ class Cues:
         return [dict(p, regex=re.compile(p["between"], re.IGNORECASE)) for p in self.raw["adjacent"]]
 
     @cached_property
+    def inverting(self) -> re.Pattern[str]:
+        """A modifier right before a mention that turns its meaning around ('infrequent washing')."""
+        return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+")
+                                                   for w in self.raw["inverting_modifiers"]) + r")\s+$",
+                          re.IGNORECASE)
+
+    @cached_property
     def list_frames(self) -> list[dict[str, Any]]:
         return [dict(p, regex=re.compile(p["frame"], re.IGNORECASE)) for p in self.raw["list_frames"]]
 
@@ -471,6 +478,15 @@ class Extractor:
             return []
         if "left" in pattern and args[pattern["left"]]:
             ctx.subjects = args[pattern["left"]]
+        if pattern.get("either_way"):
+            # "X is linked to Y" names no direction: the condition is the object, whichever side it
+            # stands on; two conditions, or none, give no claim.
+            conditions = {slot: all("condition" in self.vocab.categories(a.iri) or self._minted_kind(a.iri, result)
+                                    == slots.get("mint_object") for a in args[slot]) for slot in ("subject", "object")}
+            if conditions["subject"] == conditions["object"]:
+                return []
+            if conditions["subject"]:
+                args = {"subject": args["object"], "object": args["subject"]}
         if re.match(r"(?:one of\s+)?(?:a|an|the)\s", m.group(), re.IGNORECASE) and ctx.text[:m.start()].rstrip().endswith(","):
             clause_start = m.start()  # an appositive ("X, the most common cause of Y") has its own polarity
         negated, cues = self._polarity(ctx.text, clause_start, m, pattern)
@@ -588,6 +604,9 @@ class Extractor:
         if mentions:
             group = self._adjacent_group(ctx, mentions, e) or self._group(ctx, mentions, e)
             start = min(a.begin for a in group) - ctx.begin
+            inverted = self.cues.inverting.search(ctx.text, b, start)
+            if inverted:  # "Infrequent hair washing can ...": the phrase, never the bare concept
+                return self._list_args(ctx, inverted.start(), e, slots, slot, minter, result, strip_verbs=True)
             items = self._list_args(ctx, start, e, slots, slot, minter, result, strip_verbs=True)
             return items if {a.iri for a in group} <= {a.iri for a in items} else group
         pronoun = next((p for p in sorted(pronouns["concept"], key=len, reverse=True)
@@ -712,8 +731,18 @@ class Extractor:
             tail = self._PREP_TAIL.search(text, pb, pe)
             if tail and not any(mb < tail.start() + 1 < me for mb, me in spans):
                 pe = tail.start()  # "extra mucus during a cold": the argument is the phrase before the tail
+            named = re.match(r"\s*(?:an?|the)?\s*(?:[\w-]+\s+){0,2}?(?:called|named|known as)\s+", text[pb:pe],
+                             re.IGNORECASE)
+            if named:
+                pb += named.end()  # "a yeast called Malassezia": the argument is the name
             mentions = [m for m in self._mentions_in(ctx, pb, pe) if self._fits(m.concept, slots[slot])]
-            if mentions and self._compound_head(ctx, mentions[0], pe):
+            inverted = mentions and self.cues.inverting.search(text, pb, mentions[0].begin - ctx.begin)
+            if inverted:
+                # "infrequent hair washing", "lack of sleep": the modifier turns the concept around,
+                # so the argument is the whole phrase, never the bare concept
+                found = self._mint_from(ctx, inverted.start(), mentions[0].end - ctx.begin, slots, slot, minter,
+                                        result, strip_verbs=strip_verbs)
+            elif mentions and self._compound_head(ctx, mentions[0], pe):
                 found = self._mint_from(ctx, mentions[0].begin - ctx.begin, pe, slots, slot, minter, result,
                                         strip_verbs=strip_verbs)
             elif mentions:
@@ -779,6 +808,10 @@ class Extractor:
         if iri not in result.minted:
             result.minted[iri] = Concept(iri, label, (kind,), variants, minted=True)
         return iri
+
+    def _minted_kind(self, iri: str, result: Extraction) -> str | None:
+        concept = result.minted.get(iri)
+        return concept.types[0] if concept else None
 
     def _phrase_head(self, ctx: SentenceContext, b: int, e: int, words: list[str]) -> Any | None:
         """The token of the phrase's last word when the parse tags it a noun, else None."""

@@ -294,7 +294,7 @@ def test_heldout_articles_have_no_negation_error() -> None:
     assert report["micro"]["author_errors"] == 0, format_report(report)
 
 
-@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 18, 0.50), ("heldout", 9, 0.46)])
+@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 18, 0.53), ("heldout", 9, 0.50)])
 def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int, min_recall: float) -> None:
     """The project's realistic set (tests/data/realistic, gold written blind): whatever is missed, no
     denial is stored as affirmed; recall is held at what the extractor reached (a floor, not a goal)."""
@@ -411,3 +411,15 @@ def test_a_run_on_line_gives_mentions_but_no_claims_and_the_rest_still_extracts(
     assert any(m.sentence in long_ones for m in result.mentions)
     label = {iri: c.label for iri, c in extractor.vocab.concepts.items()}
     assert ("minoxidil", "hair loss") in {(label.get(c.subject), label.get(c.object)) for c in result.claims}
+
+
+def test_named_arguments_inverting_modifiers_and_undirected_links(extractor: Extractor) -> None:
+    raw = ("Scalp\n\nDandruff is linked to a yeast called frobnia.\n\n"
+           "Infrequent hair washing can make dandruff worse.\n\nStress is associated with psoriasis.\n\n"
+           "Acne is linked to rosacea.\n")
+    found = _claims(extractor, raw)
+    causes = {(s, o): c for (s, p, o), (c, _) in found.items() if p == PRED["causes"]}
+    assert causes[("frobnia", "dandruff")].hedged  # the name, not 'a yeast'; 'linked to' is a hedge
+    assert ("infrequent hair washing", "dandruff") in causes and ("hair washing", "dandruff") not in causes, causes
+    assert causes[("stress", "psoriasis")].hedged  # the condition is the object, whichever side it is on
+    assert not {("acne", "rosacea"), ("rosacea", "acne")} & set(causes)  # two conditions: no direction, no claim
