@@ -360,7 +360,7 @@ class Extractor:
                 if item.text.rstrip().endswith("?"):
                     continue
                 cut = self._item_head_end(item)
-                if not 0 < len(item.text[:cut].split()) <= 8 or not self._noun_phrase(item, cut):
+                if not 0 < len(item.text[:cut].split()) <= 12 or not self._noun_phrase(item, cut):
                     continue  # "Rest and fluids help your body recover": a sentence, not a list entry
                 for a in self._list_args(item, 0, cut, slots, "subject", minter, result):
                     if a.iri != target:
@@ -375,8 +375,12 @@ class Extractor:
         if doc is None:
             return True
         part = [t for t in doc if t.idx < cut]
-        return any(t.pos_ in ("NOUN", "PROPN") for t in part) and not any(
-            t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX") for t in part)
+
+        def verb_root(t: Any) -> bool:  # a participle opening a noun ('skipped meals') is no verb root
+            participle = t.i == 0 and t.tag_ in ("VBN", "VBD", "VBG") and any(n.pos_ == "NOUN" for n in t.rights)
+            return t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX") and not participle
+
+        return any(t.pos_ in ("NOUN", "PROPN") for t in part) and not any(verb_root(t) for t in part)
 
     def _frame(self, frames: list[SentenceContext]) -> tuple[dict[str, Any], SentenceContext, re.Match[str]] | None:
         """The first of ``frames`` that names a list relation ('triggers', 'what helps'), and where."""

@@ -207,6 +207,8 @@ CASES = [
     ("Antibiotics aren’t needed for acne and won’t make rosacea any better.", "antibiotics", "treats",
      "rosacea", True, False),
     ("Retinoids are popular, but they can reduce fine lines.", "retinoids", "treats", "fine lines", False, True),
+    ("Sunscreen reduces the risk of melanoma.", "sunscreen", "prevents", "melanoma", False, False),
+    ("Stress plays a large part in psoriasis.", "stress", "causes", "psoriasis", False, False),
     # a coordinated subject through a quantity phrase
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "influenza", False, False),
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "bronchitis", False, False),
@@ -331,11 +333,12 @@ def _claims(extractor: Extractor, raw: str, name: str = "t.txt") -> dict[tuple[s
 def test_a_list_under_a_heading_without_a_verb_is_about_what_the_heading_names(extractor: Extractor) -> None:
     raw = ("Living with Asthma\n\nAsthma is a long-term condition of the airways.\n\nCommon triggers\n\n"
            "Triggers vary between people, but the most common ones are:\n\n\u2022 pollen from grass and trees\n"
-           "\u2022 cold air\n\u2022 go to bed late\n\nWhat helps\n\n- montelukast\n")
+           "\u2022 cold air\n\u2022 go to bed late\n\u2022 skipped meals\n\nWhat helps\n\n- montelukast\n")
     found = _claims(extractor, raw)
     pollen, text = found[("pollen", PRED["causes"], "asthma")]
     assert text == "pollen from grass and trees" and not pollen.negated and not pollen.hedged
     assert found[("cold air", PRED["causes"], "asthma")][1] == "cold air"
+    assert found[("skipped meals", PRED["causes"], "asthma")][1] == "skipped meals"  # a participle, not a verb
     assert ("grass", PRED["causes"], "asthma") not in found  # the item's tail is not another trigger
     assert not any(s and s.startswith("go") for s, _, _ in found), found  # a verb phrase is no concept
     assert found[("montelukast", PRED["treats"], "asthma")][1] == "montelukast"
