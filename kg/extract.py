@@ -248,8 +248,9 @@ class Extractor:
         seen: set[Claim] = set()
         for n, ctx in enumerate(contexts):
             question = ctx.text.rstrip().endswith("?")
-            if ctx.section in ("title", "byline", "specialties") or (ctx.section == "heading" and not question):
-                continue
+            if ctx.section in ("title", "byline", "specialties") or (
+                    ctx.section == "heading" and not (question or ctx.myth)):
+                continue  # a heading is no claim, unless it asks ("Does X cause Y?") or states a myth
             if len(ctx.text) > MAX_CLAIM_SENTENCE:
                 continue  # no real sentence is this long (a run-on line, a table dump): mentions only, never hang
             prev = contexts[n - 1] if n else None
@@ -452,9 +453,10 @@ class Extractor:
         if "left" in pattern:
             args[pattern["left"]] = self._left_args(ctx, clause_start, m.start(), slots, pattern["left"],
                                                     prev, focus, minter, result)
-        if "inner" in pattern:
-            b, e = m.span("inner")
-            args[pattern["inner"]] = self._list_args(ctx, b, e, slots, pattern["inner"], minter, result)
+        for group in ("inner", "inner2"):  # arguments inside the trigger ("no link between X and Y")
+            if group in pattern:
+                b, e = m.span(group)
+                args[pattern[group]] = self._list_args(ctx, b, e, slots, pattern[group], minter, result)
         per_item: list[tuple[int, list[Arg]]] = []
         if "right" in pattern and ctx.items and not ctx.text[m.end():].strip(" :"):
             slot = pattern["right"]
@@ -573,7 +575,20 @@ class Extractor:
     # ---- arguments -------------------------------------------------------------------------
 
     def _mentions_in(self, ctx: SentenceContext, b: int, e: int) -> list[Mention]:
-        return [m for m in ctx.mentions if b <= m.begin - ctx.begin and m.end - ctx.begin <= e]
+        """The mentions inside ``[b, e)`` that the parse heads by a noun: in 'cold, damp weather'
+        'cold' and 'damp' are adjectives, not the common cold and mould."""
+        inside = [m for m in ctx.mentions if b <= m.begin - ctx.begin and m.end - ctx.begin <= e]
+        if not inside or ctx.parse is None:
+            return inside
+        doc = ctx.parse()
+        starts = {t.idx: t for t in doc}
+
+        def modifier(m: Mention) -> bool:  # one word, an adjective modifying the noun after it
+            t = starts.get(m.begin - ctx.begin)
+            return t is not None and t.idx + len(t.text) == m.end - ctx.begin and t.pos_ == "ADJ" \
+                and t.dep_ in ("amod", "conj") and t.head.pos_ == "NOUN" and t.head.i > t.i
+
+        return [m for m in inside if not modifier(m)]
 
     def _fits(self, iri: str, allowed: list[str]) -> bool:
         cats = self.vocab.categories(iri)

@@ -209,6 +209,7 @@ CASES = [
     ("Retinoids are popular, but they can reduce fine lines.", "retinoids", "treats", "fine lines", False, True),
     ("Sunscreen reduces the risk of melanoma.", "sunscreen", "prevents", "melanoma", False, False),
     ("Stress plays a large part in psoriasis.", "stress", "causes", "psoriasis", False, False),
+    ("There is no link between stress and rosacea.", "stress", "causes", "rosacea", True, False),
     # a coordinated subject through a quantity phrase
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "influenza", False, False),
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "bronchitis", False, False),
@@ -426,3 +427,11 @@ def test_named_arguments_inverting_modifiers_and_undirected_links(extractor: Ext
     assert ("infrequent hair washing", "dandruff") in causes and ("hair washing", "dandruff") not in causes, causes
     assert causes[("stress", "psoriasis")].hedged  # the condition is the object, whichever side it is on
     assert not {("acne", "rosacea"), ("rosacea", "acne")} & set(causes)  # two conditions: no direction, no claim
+
+
+def test_a_myth_heading_is_a_denied_claim_and_an_adjective_is_no_concept(extractor: Extractor) -> None:
+    raw = "---\ntitle: Joints\n---\n\n## Myth: Rainy, damp weather causes arthritis.\n\nIt does not.\n"
+    found = _claims(extractor, raw, "j.md")
+    causes = {(s, o): c for (s, p, o), (c, _) in found.items() if p == PRED["causes"]}
+    assert causes and all(c.negated for c in causes.values()), causes
+    assert not any(s in ("mold", "damp") for s, _ in causes), causes  # 'damp' modifies weather
