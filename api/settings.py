@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     sparql_timeout: float = Field(10.0, gt=0, description="Seconds before a SPARQL query is cancelled (503).")
     sparql_max_rows: int = Field(100_000, ge=1, description="Cap on result rows of one SPARQL query.")
     sparql_workers: int = Field(2, ge=1, description="Query worker processes (read-only mode).")
+    sparql_queue: int = Field(
+        32, ge=0, description="SPARQL requests that may wait for a busy query worker; beyond, 503 at once.")
     sparql_worker_memory_mb: int = Field(
         2048, ge=0, description="Memory cap of one query worker process in MiB (0: none); over it the worker dies, 503.")
     sparql_service_allow: list[str] = Field(

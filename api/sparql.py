@@ -7,14 +7,18 @@ work; this module only speaks HTTP: parameters, media types, status codes.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
@@ -28,7 +32,7 @@ from api.negotiation import ALIASES, FORMAT_NAMES, format_candidates, negotiate,
 from api.settings import Settings
 from api.sparql_examples import examples
 from kg.engine import OxigraphEngine, QueryEngine, QueryOutcome, query_form
-from kg.errors import BadRequest, Forbidden, NotAcceptable, NotFound, UnsupportedMediaType
+from kg.errors import BadRequest, Forbidden, NotAcceptable, NotFound, ServiceUnavailable, UnsupportedMediaType
 from kg.outbound import check_outbound
 
 STATIC = Path(__file__).resolve().parent / "static" / "yasgui"
@@ -196,6 +200,19 @@ class SparqlProtocol:
         self.settings = settings
         self.get_engine = get_engine
         self.on_update = on_update
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def in_engine(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """Run an engine call on threads of SPARQL's own: at most ``sparql_workers`` + 2 at once,
+        so queries waiting on busy workers never take the threads /health and /search run on;
+        beyond ``HEALTHKG_SPARQL_QUEUE`` waiting, 503 at once instead of a growing queue."""
+        if self._limiter is None:  # created in the event loop, on first use
+            self._limiter = anyio.CapacityLimiter(self.settings.sparql_workers + 2)
+        if self._limiter.borrowed_tokens >= self._limiter.total_tokens and \
+                self._limiter.statistics().tasks_waiting >= self.settings.sparql_queue:
+            raise ServiceUnavailable(f"the SPARQL endpoint is busy: {self.settings.sparql_queue} queries are "
+                                     "already waiting; retry shortly")
+        return await anyio.to_thread.run_sync(functools.partial(func, *args, **kw), limiter=self._limiter)
 
     async def endpoint(self, request: Request) -> Response:
         """GET/HEAD/POST /sparql: query, update, service description or YASGUI."""
@@ -220,7 +237,7 @@ class SparqlProtocol:
         await run_in_threadpool(self.check_outbound, op.query, False)
         kind = query_form(op.query) or "solutions"
         media = result_media_type(kind, request.headers.get("accept"), op.formats)
-        outcome: QueryOutcome = await run_in_threadpool(
+        outcome: QueryOutcome = await self.in_engine(
             self.get_engine().query, op.query, default_graph_uris=op.default_graphs or None,
             named_graph_uris=op.named_graphs or None, media_type=media)
         return await stream(outcome, head=request.method == "HEAD")
@@ -230,7 +247,7 @@ class SparqlProtocol:
         assert op.update is not None
         check_update_token(self.settings, request.headers.get("authorization"))
         await run_in_threadpool(self.check_outbound, op.update, True)
-        await run_in_threadpool(self.get_engine().update, op.update,
+        await self.in_engine(self.get_engine().update, op.update,
                                 using_graph_uris=op.using_graphs or None,
                                 using_named_graph_uris=op.using_named_graphs or None)
         if self.on_update is not None:
@@ -273,12 +290,12 @@ class SparqlProtocol:
         engine = self.get_engine()
         if graphs:
             iri = _checked_iri(graphs[0])
-            if not await run_in_threadpool(_graph_exists, engine, iri):
+            if not await self.in_engine(_graph_exists, engine, iri):
                 raise NotFound(f"no graph named <{iri}>")
             query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
         else:
             query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-        outcome = await run_in_threadpool(engine.query, query, media_type=media)
+        outcome = await self.in_engine(engine.query, query, media_type=media)
         return await stream(outcome, head=request.method == "HEAD")
 
 

@@ -77,3 +77,49 @@ def test_health_answers_while_all_workers_are_busy(slow_server: Server) -> None:
         t.join(30)
     r = httpx.get(slow_server.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
     assert r.status_code == 200
+
+
+def test_queries_waiting_on_busy_workers_are_bounded_and_never_take_healths_threads() -> None:
+    """One worker (three engine threads: workers + 2), one query allowed to wait: a fifth
+    concurrent query is refused with 503 at once, and /health answers while the others are held."""
+    from typing import Any
+
+    from fastapi.testclient import TestClient
+
+    from api.settings import Settings
+    from api.sparql import create_sparql_app
+    from kg.engine import QueryEngine, QueryOutcome
+
+    release, entered = threading.Event(), threading.Semaphore(0)
+
+    class HeldEngine(QueryEngine):
+        def query(self, query: str, **kw: Any) -> QueryOutcome:
+            entered.release()
+            release.wait(30)
+            return QueryOutcome("boolean", "application/sparql-results+json", iter([b'{"boolean": true}']))
+
+        def update(self, update: str, **kw: Any) -> None:
+            raise NotImplementedError
+
+        def select(self, query: str) -> list[dict[str, Any]]:
+            return []
+
+    settings = Settings(sparql_workers=1, sparql_queue=1)
+    with TestClient(create_sparql_app(settings, HeldEngine())) as client:
+        def ask() -> int:
+            return client.get("/sparql", params={"query": "ASK {}"}).status_code
+
+        threads, codes = [], []
+        for _ in range(4):  # three run in the engine, one waits
+            t = threading.Thread(target=lambda: codes.append(ask()))
+            t.start()
+            threads.append(t)
+        assert all(entered.acquire(timeout=10) for _ in range(3))
+        time.sleep(0.3)  # the fourth is now waiting for a thread
+        refused = client.get("/sparql", params={"query": "ASK {}"})
+        assert refused.status_code == 503 and "busy" in refused.json()["message"]
+        assert client.get("/health").status_code == 200
+        release.set()
+        for t in threads:
+            t.join(10)
+        assert sorted(codes) == [200, 200, 200, 200]
