@@ -463,6 +463,9 @@ class Extractor:
             per_item = [(item.index, self._list_args(item, 0, len(item.text), slots, slot, minter, result))
                         for item in ctx.items]
             args[slot] = [a for _, found in per_item for a in found]
+        elif "right" in pattern and re.match(r"\s*(?:no|none of|nothing|neither)\b", ctx.text[m.end():right_end],
+                                             re.IGNORECASE):
+            return []  # "usually causes no symptoms": no claim either way
         elif "right" in pattern:
             slot = pattern["right"]
             if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE):
@@ -545,9 +548,15 @@ class Extractor:
 
     # ---- clause scope ----------------------------------------------------------------------
 
+    _LEAD_ADVERBIAL = re.compile(r"^\W*(?:for|in|among|with|without|after|before|during|unlike|despite|"
+                                 r"apart from|except)\s[^,;:]{1,100}?,", re.IGNORECASE)
+
     def _clause_start(self, text: str, pos: int) -> int:
-        """Start of the clause holding ``pos``: after the last boundary or complementizer 'that'."""
-        start = 0
+        """Start of the clause holding ``pos``: after the last boundary or complementizer 'that',
+        and after a sentence-opening adverbial ending in a comma ('For people who can't take X,
+        Y is used to treat Z': the negation and the X belong to the opener, not the clause)."""
+        lead = self._LEAD_ADVERBIAL.match(text)
+        start = lead.end() if lead and lead.end() <= pos else 0
         for b in self.cues.boundary.finditer(text, 0, pos):
             word = b.group().strip(" ,").lower()
             if word in ("which", "who") and text.find(",", b.end(), pos) >= 0:

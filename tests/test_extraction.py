@@ -210,6 +210,8 @@ CASES = [
     ("Sunscreen reduces the risk of melanoma.", "sunscreen", "prevents", "melanoma", False, False),
     ("Stress plays a large part in psoriasis.", "stress", "causes", "psoriasis", False, False),
     ("There is no link between stress and rosacea.", "stress", "causes", "rosacea", True, False),
+    ("For people who can’t take minoxidil, finasteride is used to treat hair loss.", "finasteride", "treats",
+     "hair loss", False, False),
     # a coordinated subject through a quantity phrase
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "influenza", False, False),
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "bronchitis", False, False),
@@ -238,6 +240,9 @@ def test_negation_and_hedge_scope(extractor: Extractor, sentence: str, subject: 
 UNDECIDED = [
     ("\u201cStress causes rosacea,\u201d my aunt told me.", "stress", "rosacea"),
     ("Myth: Minoxidil does not cause acne.", "minoxidil", "acne"),
+    # the negation and the first mention belong to the sentence's opener, not to the claim
+    ("For people who can’t take minoxidil, finasteride is used to treat hair loss.", "minoxidil", "hair loss"),
+    ("Rosacea usually causes no scarring.", "rosacea", "scarring"),
 ]
 
 
