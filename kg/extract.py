@@ -765,7 +765,9 @@ class Extractor:
                 pb += named.end()  # "a yeast called Malassezia": the argument is the name
             mentions = [m for m in self._mentions_in(ctx, pb, pe) if self._fits(m.concept, slots[slot])]
             inverted = mentions and self.cues.inverting.search(text, pb, mentions[0].begin - ctx.begin)
-            if inverted:
+            if mentions and not inverted and self._NEGATED_LEAD.search(text, pb, mentions[0].begin - ctx.begin):
+                found = []  # "not doing enough exercise": never the bare 'exercise'; no phrase to mint either
+            elif inverted:
                 # "infrequent hair washing", "lack of sleep": the modifier turns the concept around,
                 # so the argument is the whole phrase, never the bare concept
                 found = self._mint_from(ctx, inverted.start(), mentions[0].end - ctx.begin, slots, slot, minter,
@@ -784,6 +786,7 @@ class Extractor:
             unique.setdefault(a.iri, a)
         return list(unique.values())
 
+    _NEGATED_LEAD = re.compile(r"\b(?:not|no|without|never|lack|lacking|insufficient|inadequate)\b", re.IGNORECASE)
     _PREP_TAIL = re.compile(r"(?<=\w)\s+(?:during|after|within|before|while|until|because)\s", re.IGNORECASE)
 
     def _arg(self, m: Mention, ctx: SentenceContext) -> Arg:

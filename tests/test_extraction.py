@@ -339,12 +339,13 @@ def _claims(extractor: Extractor, raw: str, name: str = "t.txt") -> dict[tuple[s
 def test_a_list_under_a_heading_without_a_verb_is_about_what_the_heading_names(extractor: Extractor) -> None:
     raw = ("Living with Asthma\n\nAsthma is a long-term condition of the airways.\n\nCommon triggers\n\n"
            "Triggers vary between people, but the most common ones are:\n\n\u2022 pollen from grass and trees\n"
-           "\u2022 cold air\n\u2022 go to bed late\n\u2022 skipped meals\n\nWhat helps\n\n- montelukast\n")
+           "\u2022 cold air\n\u2022 go to bed late\n\u2022 skipped meals\n\u2022 not doing enough exercise\n\nWhat helps\n\n- montelukast\n")
     found = _claims(extractor, raw)
     pollen, text = found[("pollen", PRED["causes"], "asthma")]
     assert text == "pollen from grass and trees" and not pollen.negated and not pollen.hedged
     assert found[("cold air", PRED["causes"], "asthma")][1] == "cold air"
     assert found[("skipped meals", PRED["causes"], "asthma")][1] == "skipped meals"  # a participle, not a verb
+    assert ("exercise", PRED["causes"], "asthma") not in found  # 'not doing enough exercise' is not exercise
     assert ("grass", PRED["causes"], "asthma") not in found  # the item's tail is not another trigger
     assert not any(s and s.startswith("go") for s, _, _ in found), found  # a verb phrase is no concept
     assert found[("montelukast", PRED["treats"], "asthma")][1] == "montelukast"
