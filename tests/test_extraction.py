@@ -339,7 +339,8 @@ def _claims(extractor: Extractor, raw: str, name: str = "t.txt") -> dict[tuple[s
 def test_a_list_under_a_heading_without_a_verb_is_about_what_the_heading_names(extractor: Extractor) -> None:
     raw = ("Living with Asthma\n\nAsthma is a long-term condition of the airways.\n\nCommon triggers\n\n"
            "Triggers vary between people, but the most common ones are:\n\n\u2022 pollen from grass and trees\n"
-           "\u2022 cold air\n\u2022 go to bed late\n\u2022 skipped meals\n\u2022 not doing enough exercise\n\nWhat helps\n\n- montelukast\n")
+           "\u2022 cold air\n\u2022 go to bed late\n\u2022 skipped meals\n"
+           "\u2022 not doing enough exercise\n\nWhat helps\n\n- montelukast\n")
     found = _claims(extractor, raw)
     pollen, text = found[("pollen", PRED["causes"], "asthma")]
     assert text == "pollen from grass and trees" and not pollen.negated and not pollen.hedged
