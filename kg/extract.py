@@ -508,6 +508,8 @@ class Extractor:
             # affirmed: denied when the page calls it a myth or untrue, dropped when undecided.
             if negated or not (ctx.myth or ctx.myth_near):
                 return []
+            if re.search(r"\b(?:only|solely|purely|entirely|just)\b", ctx.text[clause_start:right_end], re.IGNORECASE):
+                return []  # "the myth is that gout is caused only by rich food": the 'only' is denied, not the cause
             negated, cues = True, [*cues, "myth"]
         certainty, hedge_cues = self._certainty(ctx.text, clause_start, m.end())
         predicate = self.cues.raw["predicates"][name]

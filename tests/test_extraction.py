@@ -210,6 +210,7 @@ CASES = [
     ("Sunscreen reduces the risk of melanoma.", "sunscreen", "prevents", "melanoma", False, False),
     ("Stress plays a large part in psoriasis.", "stress", "causes", "psoriasis", False, False),
     ("There is no link between stress and rosacea.", "stress", "causes", "rosacea", True, False),
+    ("Rosacea is caused mainly by sunlight.", "sunlight", "causes", "rosacea", False, False),  # passive, adverb
     ("For people who can’t take minoxidil, finasteride is used to treat hair loss.", "finasteride", "treats",
      "hair loss", False, False),
     # a coordinated subject through a quantity phrase
@@ -243,6 +244,8 @@ UNDECIDED = [
     # the negation and the first mention belong to the sentence's opener, not to the claim
     ("For people who can’t take minoxidil, finasteride is used to treat hair loss.", "minoxidil", "hair loss"),
     ("Rosacea usually causes no scarring.", "rosacea", "scarring"),
+    ("A common myth is that acne is caused only by chocolate.", "chocolate", "acne"),  # the 'only' is the myth
+    ("A common myth is that acne is caused only by chocolate.", "acne", "chocolate"),  # and no reversed claim
 ]
 
 
