@@ -823,6 +823,7 @@ class Extractor:
             return []
         if any(w.lower() in ("is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "should",
                              "not", "no", "you", "your", "it", "they", "we", "can", "may", "of", "in", "on", "with",
+                             "please", "don't", "doesn't", "can't", "won't", "isn't", "aren't", "never",
                              "for", "by", "about", "into", "than", "when", "more", "very") for w in words):
             return []
         if words[-1].lower() in self.cues.raw.get("condition_aspects", []) and "condition" in slots[slot]:

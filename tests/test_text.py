@@ -150,3 +150,11 @@ def test_matching_copy_keeps_every_offset(raw: str) -> None:
     copy = matching_copy(raw)
     assert len(copy) == len(raw)
     assert all(c == r or not r.isalpha() for c, r in zip(copy, raw, strict=True))  # letters stay put
+
+
+def test_a_contraction_before_a_full_stop_ends_the_sentence_and_an_initial_does_not() -> None:
+    from kg.text import split_sentences
+
+    text = "Is psoriasis contagious? It isn\u2019t. You cannot catch it. Please don't. Ask Dr. J. Smith first."
+    assert [s.text for s in split_sentences(text)] == [
+        "Is psoriasis contagious?", "It isn\u2019t.", "You cannot catch it.", "Please don't.", "Ask Dr. J. Smith first."]
