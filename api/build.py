@@ -244,14 +244,14 @@ class Builder:
     def _encode_missing(self, articles: list[Article]) -> int:
         """Encode the sentences of articles whose vectors are not cached yet; how many were encoded."""
         cache = self._vector_cache()
-        missing = [a for a in articles if not (cache / f"{a.content_hash[7:]}.npy").exists()]
+        missing = [a for a in articles if not (cache / f"{vectors_key(a)}.npy").exists()]
         texts = [s.span.text for a in missing for s in a.sentences]
         if not texts:
             return 0
         vectors = self.encoder.encode(texts, progress=self.config.progress)
         pos = 0
         for a in missing:
-            _atomic_save_npy(cache / f"{a.content_hash[7:]}.npy", vectors[pos:pos + len(a.sentences)])
+            _atomic_save_npy(cache / f"{vectors_key(a)}.npy", vectors[pos:pos + len(a.sentences)])
             pos += len(a.sentences)
         return len(texts)
 
@@ -260,7 +260,7 @@ class Builder:
         cache = self._vector_cache()
         parts, iris = [], []
         for a in articles:
-            parts.append(np.load(cache / f"{a.content_hash[7:]}.npy"))
+            parts.append(np.load(cache / f"{vectors_key(a)}.npy"))
             iris += [self.minter.sentence(a.slug, s.index) for s in a.sentences]
         report.reused = len(iris) - report.encoded
         dim = self.encoder.dimension
@@ -349,6 +349,12 @@ def _atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_suffix(f".{uuid.uuid4().hex[:6]}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+def vectors_key(article: Article) -> str:
+    """The vector cache's key for an article: its sentences themselves, so that a change of
+    segmentation (a new healthkg) never pairs the article's old vectors with its new sentences."""
+    return hashlib.sha256("\x00".join(s.span.text for s in article.sentences).encode("utf-8")).hexdigest()
 
 
 def _atomic_save_npy(path: Path, array: np.ndarray) -> None:

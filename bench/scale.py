@@ -51,6 +51,7 @@ DROP_PREDICATES = tuple(p.encode() for p in (
 
 def generation_vectors(corpus: Path, data_dir: Path) -> tuple[np.ndarray, list[str], list[str]]:
     """The vectors, sentence IRIs and texts of a built generation, read from the build's vector cache."""
+    from api.build import vectors_key
     from embeddings.encoder import Encoder
     from kg.article import article_files, load_article
     from kg.namespaces import Minter
@@ -60,7 +61,7 @@ def generation_vectors(corpus: Path, data_dir: Path) -> tuple[np.ndarray, list[s
     parts, iris, texts = [], [], []
     for path in article_files(corpus):
         article = load_article(path)
-        parts.append(np.load(cache / f"{article.content_hash[7:]}.npy"))
+        parts.append(np.load(cache / f"{vectors_key(article)}.npy"))
         iris += [minter.sentence(article.slug, s.index) for s in article.sentences]
         texts += [s.span.text for s in article.sentences]
     return np.concatenate(parts), iris, texts

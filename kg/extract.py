@@ -164,7 +164,11 @@ class Extractor:
         self.vocab = vocabulary
         self.cues = cues
         self.parser = parser or shared_parser()
-        source = Path(__file__).read_bytes() + json.dumps(cues.raw, sort_keys=True).encode()
+        # The article parser and the sentence splitter decide sentence indices: part of what the
+        # extraction of an unchanged article depends on.
+        here = Path(__file__).parent
+        source = b"".join((here / name).read_bytes() for name in ("extract.py", "article.py", "text.py")) + \
+            json.dumps(cues.raw, sort_keys=True).encode()
         self.fingerprint = f"{EXTRACTOR_VERSION}-{vocabulary.fingerprint}-{hashlib.sha256(source).hexdigest()[:12]}"
 
     @classmethod

@@ -315,3 +315,31 @@ def test_a_symlink_out_of_the_corpus_is_reported_and_never_published(tmp_path: P
     assert set(reasons) == {"passwd.txt", "x.txt"} and "outside the articles directory" in reasons["passwd.txt"]
     with open_current(data_dir, model=encoder.model_id) as gen:
         assert MINT.article("passwd") not in gen.store.graph_iris()
+
+
+def test_a_new_sentence_splitter_never_reuses_vectors_of_the_old_sentences(
+        tmp_path: Path, data_dir: Path, encoder: Encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vector cache is keyed by the sentences, not the file: after an upgrade that segments
+    an unchanged article differently, the build re-encodes it instead of failing (or pairing
+    vectors with the wrong sentences)."""
+    import kg.article
+    from api.build import BuildConfig, Builder
+    from kg.extract import Extractor
+    from kg.text import Span
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "a.txt").write_text("Title\n\nIt isn't. Minoxidil treats hair loss. Stress causes acne.\n")
+    first = build(articles, data_dir, encoder)
+
+    def one_per_paragraph(text: str, begin: int = 0, end: int | None = None) -> list[Span]:
+        end = len(text) if end is None else end
+        return [Span(begin, end, text[begin:end])]
+
+    monkeypatch.setattr(kg.article, "split_sentences", one_per_paragraph)
+    extractor = Extractor.default()
+    extractor.fingerprint += "-new-splitter"  # what a changed kg/text.py does to the fingerprint
+    report = Builder(BuildConfig(articles, data_dir, BASE_IRI), encoder, extractor=extractor).run()
+    assert report.sentences < first.sentences and report.encoded == report.sentences
+    with open_current(data_dir, model=encoder.model_id) as gen:
+        assert gen.index.meta.count == report.sentences
