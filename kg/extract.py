@@ -78,6 +78,11 @@ class Cues:
         return {k: re.compile(self.raw[k], re.IGNORECASE) for k in ("myth_prefix", "myth_words", "short_denial")}
 
     @cached_property
+    def answers(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """How the sentence after a yes/no question opens when it answers no, and yes."""
+        return (re.compile(self.raw["answer_no"], re.IGNORECASE), re.compile(self.raw["answer_yes"], re.IGNORECASE))
+
+    @cached_property
     def hedges(self) -> list[tuple[str, re.Pattern[str]]]:
         return [(level, _alternation(words)) for level, words in self.raw["hedges"].items()]
 
@@ -104,9 +109,7 @@ class Cues:
     @cached_property
     def inverting(self) -> re.Pattern[str]:
         """A modifier right before a mention that turns its meaning around ('infrequent washing')."""
-        return re.compile(r"(?<![\w'])(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+")
-                                                   for w in self.raw["inverting_modifiers"]) + r")\s+$",
-                          re.IGNORECASE)
+        return re.compile(_alternation(self.raw["inverting_modifiers"]).pattern + r"\s+$", re.IGNORECASE)
 
     @cached_property
     def list_frames(self) -> list[dict[str, Any]]:
@@ -250,6 +253,12 @@ class Extractor:
                         break
                     ctx.items.append(item)
         seen: set[Claim] = set()
+
+        def add(claim: Claim) -> None:
+            if claim not in seen:
+                seen.add(claim)
+                result.claims.append(claim)
+
         for n, ctx in enumerate(contexts):
             question = ctx.text.rstrip().endswith("?")
             if ctx.section in ("title", "byline", "specialties") or (
@@ -265,15 +274,11 @@ class Extractor:
                 claims = self._answered(claims, answer)
             denied = {(c.subject, c.predicate, c.object) for c in claims if c.negated}
             for claim in claims:
-                if not claim.negated and (claim.subject, claim.predicate, claim.object) in denied:
-                    continue  # the sentence affirms and denies it: the denial stands, never the fact
-                if claim not in seen:
-                    seen.add(claim)
-                    result.claims.append(claim)
+                # A sentence that affirms and denies the same triple keeps the denial, never the fact.
+                if claim.negated or (claim.subject, claim.predicate, claim.object) not in denied:
+                    add(claim)
         for claim in self._framed_lists(contexts, result, minter):
-            if claim not in seen:
-                seen.add(claim)
-                result.claims.append(claim)
+            add(claim)
         return result
 
     def _answered(self, claims: list[Claim], answer: SentenceContext | None) -> list[Claim]:
@@ -281,7 +286,7 @@ class Extractor:
         affirms (with the answer's hedge); no answer, or a negated question, gives nothing."""
         if answer is None or any(c.negated for c in claims):
             return []
-        no, yes = (re.compile(self.cues.raw[k], re.IGNORECASE) for k in ("answer_no", "answer_yes"))
+        no, yes = self.cues.answers
         if no.match(answer.text):
             return [replace(c, negated=True, cues=(*c.cues, "answer: no")) for c in claims]
         if yes.match(answer.text):
@@ -344,13 +349,14 @@ class Extractor:
             items = [i for i in self._list_block(contexts, n) if i.index not in claimed and not i.myth]
             if not items or ctx.index in claimed:
                 continue
-            frame = self._frame(self._frames(contexts, n))
+            frames = self._frames(contexts, n)
+            frame = self._frame(frames)
             if frame is None:
                 continue
             rule, source, match = frame
             name = rule["predicate"]
             slots = self.cues.raw["slots"][name]
-            condition = next((self._arg(m, c) for c in [source, *self._frames(contexts, n)] for m in c.mentions
+            condition = next((self._arg(m, c) for c in [source, *frames] for m in c.mentions
                               if "condition" in self.vocab.categories(m.concept)), None)
             target = condition.iri if condition else ctx.topic_condition
             if target is None:
@@ -624,9 +630,9 @@ class Extractor:
         if not mentions and ctx.subjects and self._VERB_GAP.match(head):
             return [a for a in ctx.subjects if self._fits(a.iri, slots[slot])]  # "... and is managed by"
         if not mentions and b > 0 and self._VERB_GAP.match(head) and re.search(r"\band\s*$", ctx.text[:b]):
-            opening = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
-            if opening and not ctx.text[:opening[0].begin - ctx.begin].strip(" \"'"):
-                return self._group(ctx, opening, b)  # "X aren't needed for Y and won't make Z better"
+            opening = self._opening_group(ctx, b, slots[slot])
+            if opening:
+                return opening  # "X aren't needed for Y and won't make Z better"
         first_word = re.match(r"^[\W]*([a-z']+(?:\s+(?:treatment|treatments|procedure|drug|medication))?)", head)
         pronouns = self.cues.raw["pronouns"]
         about_author = (first_word and first_word.group(1) in pronouns["author"]) or (
@@ -650,15 +656,21 @@ class Extractor:
             if before:
                 return [self._arg(before[-1], ctx)]  # "X ...; this can lead to Y": the nearest antecedent
         if pronoun in ("they", "it") and not ctx.subjects:
-            opening = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
-            if opening and not ctx.text[:opening[0].begin - ctx.begin].strip(" \"'"):
-                # "Fizzy drinks are recommended, but they contain sugar": the sentence's own subject
-                return self._group(ctx, opening, b)
+            opening = self._opening_group(ctx, b, slots[slot])
+            if opening:
+                return opening  # "Fizzy drinks are recommended, but they contain sugar": the sentence's own subject
         if pronoun:
             return self._resolve(ctx, prev, slots[slot])
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
+
+    def _opening_group(self, ctx: SentenceContext, b: int, allowed: list[str]) -> list[Arg]:
+        """The coordinated mentions the sentence opens with, when they stand before ``b``."""
+        opening = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, allowed)]
+        if opening and not ctx.text[:opening[0].begin - ctx.begin].strip(" \"'"):
+            return self._group(ctx, opening, b)
+        return []
 
     def _relative_antecedent(self, ctx: SentenceContext, mentions: list[Mention], b: int,
                              e: int) -> list[Arg] | None:
