@@ -242,6 +242,7 @@ def _front_value(text: str, key: str, value: str, front: re.Match[str]) -> Span 
 
 _BULLET = r"[-*+\u2022\u00b7\u25aa\u25cf\u25e6\u2023]\s|\d+[.)]\s"
 _MARKDOWN_MARK = rf"#{{1,6}}\s|{_BULLET}|>"
+_BULLET_START = re.compile(rf"^(?:{_BULLET})")
 
 
 _TEXT_HEADING = re.compile(r"^[A-Z0-9\"'“‘][^\n]{0,80}(?<![.!?:;,])$")
@@ -249,14 +250,14 @@ _TEXT_HEADING = re.compile(r"^[A-Z0-9\"'“‘][^\n]{0,80}(?<![.!?:;,])$")
 
 def _heading_line(line: str) -> bool:
     """A plain-text heading: one short line, capitalised, without closing punctuation."""
-    return bool(_TEXT_HEADING.match(line)) and len(line.split()) <= 12 and not re.match(rf"^(?:{_BULLET})", line)
+    return bool(_TEXT_HEADING.match(line)) and len(line.split()) <= 12 and not _BULLET_START.match(line)
 
 
 def _text_blocks(text: str, para: Span) -> list[Section]:
     """A plain-text paragraph: a heading line (alone, or above a list), list items, or body."""
     lines = _lines(text, para)
     if _heading_line(lines[0].text) and (len(lines) == 1 or all(
-            re.match(rf"^(?:{_BULLET})", line.text) for line in lines[1:])):
+            _BULLET_START.match(line.text) for line in lines[1:])):
         rest = Span(lines[1].begin, para.end, text[lines[1].begin:para.end]) if len(lines) > 1 else None
         return [Section("heading", lines[0], level=1)] + (_line_blocks(text, rest) if rest else [])
     return _line_blocks(text, para)
@@ -275,7 +276,7 @@ def _line_blocks(text: str, para: Span, marks: str = _BULLET) -> list[Section]:
         span = strip_span(text, line.begin + (mark.end() if mark else 0), line.end)
         if span:
             level = len(line.text) - len(line.text.lstrip("#")) if heading else 0
-            item = bool(mark and re.match(rf"^(?:{_BULLET})", line.text))
+            item = bool(mark and _BULLET_START.match(line.text))
             out.append(Section("heading" if heading else "body", span, level=level, item=item))
     return out
 
