@@ -203,11 +203,35 @@ def _author_sections(text: str, paras: list[Span]) -> tuple[Person, list[Section
 _FRONT = re.compile(r"\A---[ \t]*\n(?P<yaml>[\s\S]*?)\n---[ \t]*\n")
 
 
+_ATX_TITLE = re.compile(r"#{1,6}[ \t]+")
+
+
+def _markdown_without_front_matter(text: str, source_file: str) -> Article:
+    """A page saved as Markdown with no front matter: its first line (a ``# heading`` or not)
+    is the title, the rest the body; there is no author to read."""
+    if text.lstrip().startswith("---"):
+        raise ArticleError(source_file, "YAML front matter is not closed (no second --- line)")
+    paras = _paragraphs(text)
+    first = _lines(text, paras[0])[0]
+    mark = _ATX_TITLE.match(first.text)
+    title = Span(first.begin + mark.end(), first.end, first.text[mark.end():]) if mark else first
+    if not title.text.strip("# \t"):
+        raise ArticleError(source_file, "the first line, the title, is empty")
+    sections = [Section("title", title)]
+    for para in _paragraphs(text, first.end):
+        sections += _line_blocks(text, para, _MARKDOWN_MARK)
+    if not any(s.kind == "body" for s in sections):
+        raise ArticleError(source_file, "no body text after the title line")
+    return Article(slugify(Path(source_file).stem), source_file, text, title.text, None, sections,
+                   content_hash(text), format="markdown")
+
+
 def parse_markdown(text: str, source_file: str) -> Article:
-    """Markdown with YAML front matter; sentences come from the body (and the title)."""
+    """Markdown, with YAML front matter (title, author, ...) or without; sentences come from the
+    body (and the title)."""
     m = _FRONT.match(text)
     if not m:
-        raise ArticleError(source_file, "Markdown article without YAML front matter (--- ... ---)")
+        return _markdown_without_front_matter(text, source_file)
     try:
         meta = yaml.safe_load(m.group("yaml")) or {}
     except yaml.YAMLError as exc:
@@ -243,6 +267,11 @@ def _front_value(text: str, key: str, value: str, front: re.Match[str]) -> Span 
 _BULLET = r"[-*+\u2022\u00b7\u25aa\u25cf\u25e6\u2023]\s|\d+[.)]\s"
 _MARKDOWN_MARK = rf"#{{1,6}}\s|{_BULLET}|>"
 _BULLET_START = re.compile(rf"^(?:{_BULLET})")
+
+
+def strip_bullet(line: str) -> str:
+    """A list item's text without its marker ("- stress" -> "stress"), as it is stored."""
+    return _BULLET_START.sub("", line.lstrip(), count=1)
 
 
 _TEXT_HEADING = re.compile(r"^[A-Z0-9\"'“‘][^\n]{0,80}(?<![.!?:;,])$")

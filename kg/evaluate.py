@@ -2,7 +2,8 @@
 
 An expected claim is found when a claim with the same predicate, a subject and an
 object whose labels match (case, plural and hyphen folded), and a sentence containing
-the evidence exists; it counts as correct only with the polarity shown. Precision is
+the evidence exists (evidence written as a list item, "- stress", is the item's text);
+it counts as correct only with the polarity shown. Precision is
 over extracted claims of the annotated predicates: a claim is correct when some
 expected claim has its subject, predicate, object and polarity.
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 from rdflib import URIRef
 
-from kg.article import ARTICLE_SUFFIXES, Article, load_article
+from kg.article import ARTICLE_SUFFIXES, Article, load_article, strip_bullet
 from kg.extract import Extractor
 from kg.model import Claim, Concept, Extraction
 from kg.namespaces import Minter
@@ -104,7 +105,7 @@ def _score_claims(score: ArticleScore, article: Article, expected: list[dict[str
     score.expected = len(expected)
     for e in expected:
         candidates = [c for c in result.claims if matches(c, e)
-                      and e.get("evidence", "") in article.sentences[c.sentence].span.text]
+                      and strip_bullet(e.get("evidence", "")) in article.sentences[c.sentence].span.text]
         right = [c for c in candidates if c.negated == bool(e.get("negated"))]
         if e.get("negated"):
             score.denials += 1

@@ -222,7 +222,8 @@ def test_plain_text_byline_without_specialties() -> None:
     (b"  \n\t\n", "blank.txt", "empty"),
     (b"\x00\x01binary\x00", "blob.txt", "binary"),
     (b"caf\xe9 au lait\n\nLatin-1 body.\n", "latin1.txt", "UTF-8"),
-    (b"# Just markdown\n\nNo front matter here.\n", "plain.md", "front matter"),
+    (b"---\ntitle: Never closed\n\nBody text.\n", "unclosed.md", "not closed"),
+    (b"#\n\nA body under an empty title.\n", "emptytitle.md", "title"),
     (b"---\ntitle: [unclosed\n---\n\nBody.\n", "badyaml.md", "YAML"),
     (b"---\nauthor: Jane Doe\n---\n\nBody.\n", "notitle.md", "title"),
     (b"---\ntitle: Empty\n---\n\n", "nobody.md", "body"),
@@ -329,3 +330,14 @@ def test_parse_markdown_offsets_exact(title: str, author: str, body: str, bio: s
     if crlf:
         raw = raw.replace("\n", "\r\n")
     check_article(raw, "prop.md")
+
+
+def test_markdown_without_front_matter_takes_its_title_from_the_first_line() -> None:
+    """A page saved as Markdown rarely has front matter: its '# ' line is the title, the rest the body."""
+    raw = "# Gout and diet\n\nGout is a kind of arthritis.\n\n## Causes\n\n- red meat\n- beer\n"
+    article = parse_article(raw.encode(), "gout.md")
+    assert article.title == "Gout and diet" and article.author is None
+    kinds = [(s.section, s.span.text) for s in article.sentences]
+    assert kinds[0] == ("title", "Gout and diet")
+    assert ("heading", "Causes") in kinds and ("body", "red meat") in kinds
+    assert all(raw[s.span.begin:s.span.end] == s.span.text for s in article.sentences)

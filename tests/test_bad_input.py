@@ -27,7 +27,7 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "empty.txt": (b"", "empty"),
     "binary.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary"),
     "latin1.txt": ("Caf\u00e9 cr\u00e8me\n\nUne phrase en Latin-1.\n".encode("latin-1"), "UTF-8"),
-    "no-front-matter.md": (b"# A heading\n\nMarkdown without any front matter.\n", "front matter"),
+    "unclosed-front-matter.md": (b"---\ntitle: A heading\n\nThe second --- line is missing.\n", "front matter"),
 }
 
 

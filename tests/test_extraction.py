@@ -317,6 +317,16 @@ def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int
     assert micro["recall"] >= min_recall, format_report(report)
 
 
+def test_eval_reads_a_list_item_evidence_with_its_bullet_as_the_item(tmp_path: Any) -> None:
+    """Annotators quote a list item as it looks on the page ("- stress"); the stored item has no marker."""
+    (tmp_path / "m.md").write_text("# Migraine\n\nCommon triggers of migraine include:\n\n- stress\n- anxiety\n")
+    gold = [{"subject": s, "predicate": "causes", "object": "migraine", "negated": False, "evidence": f"- {s}"}
+            for s in ("stress", "anxiety")]
+    (tmp_path / "m.expected.json").write_text(json.dumps({"claims": gold}))
+    report = evaluate_dir(tmp_path, base_iri=BASE_IRI)
+    assert report["micro"]["recall"] == 1.0, format_report(report)
+
+
 def test_a_list_under_an_intro_line_gives_one_claim_per_item(extractor: Extractor) -> None:
     raw = ("Migraine Triggers\n\nMigraine is a common headache disorder that affects many adults.\n\n"
            "Common emotional triggers of migraine include:\n\n\u2022 stress\n\u2022 anxiety\n")
