@@ -69,6 +69,10 @@ class Cues:
         return _alternation(self.raw["prenegation"])
 
     @cached_property
+    def undecided(self) -> re.Pattern[str]:
+        return _alternation(self.raw["undecided"])
+
+    @cached_property
     def belief(self) -> re.Pattern[str]:
         return _alternation(self.raw["belief_frames"])
 
@@ -457,8 +461,8 @@ class Extractor:
         slots = self.cues.raw["slots"][name]
         if pattern.get("mint") is False:  # a loose verb ('helps'): only vocabulary concepts as its arguments
             slots = {**slots, "mint_subject": None, "mint_object": None}
-        clause_start = self._clause_start(ctx.text, m.start())
-        right_end = self._clause_end(ctx.text, m.end())
+        clause_start = self._conjoined_clause_start(ctx, m.start(), self._clause_start(ctx.text, m.start()))
+        right_end = self._next_clause(ctx, m.end(), self._clause_end(ctx.text, m.end()))
         args: dict[str, list[Arg]] = {"subject": [], "object": []}
         if "left" in pattern:
             args[pattern["left"]] = self._left_args(ctx, clause_start, m.start(), slots, pattern["left"],
@@ -508,6 +512,9 @@ class Extractor:
                 args = {"subject": args["object"], "object": args["subject"]}
         if re.match(r"(?:one of\s+)?(?:a|an|the)\s", m.group(), re.IGNORECASE) and ctx.text[:m.start()].rstrip().endswith(","):
             clause_start = m.start()  # an appositive ("X, the most common cause of Y") has its own polarity
+        if any(not self.cues.boundary.search(ctx.text, u.end(), clause_start)
+               for u in self.cues.undecided.finditer(ctx.text, 0, m.start())):
+            return []  # "it is not clear that stress alone causes it": left open, so neither fact nor denial
         negated, cues = self._polarity(ctx.text, clause_start, m, pattern)
         if len(cues) >= 2:
             # Two negations before one trigger are more often two clauses ("X does not cause Y, and
@@ -592,6 +599,39 @@ class Extractor:
                       r"|in order to|to determine|to help)\b"
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
         return pos + m.start() if m else len(text)
+
+    def _conjoined_clause_start(self, ctx: SentenceContext, pos: int, start: int) -> int:
+        """Where the trigger's clause starts when it is the second of two coordinated clauses with
+        their own subjects ('X does not cause Y, and Z won't make W any better'): at its subject,
+        so the first clause's negation and subject stay out."""
+        if ctx.parse is None:
+            return start
+        token = next((t for t in ctx.parse() if t.idx <= pos < t.idx + max(1, len(t.text))), None)
+        while token is not None and token.pos_ not in ("VERB", "AUX") and token.head.i != token.i:
+            token = token.head
+        if token is None or token.pos_ == "AUX" and token.head.pos_ == "VERB":
+            token = token.head if token is not None else None
+        if token is None or token.dep_ != "conj" or token.head.i > token.i or not any(
+                c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
+            return start
+        return max(start, token.left_edge.idx)
+
+    def _next_clause(self, ctx: SentenceContext, pos: int, end: int) -> int:
+        """Where a coordinated clause starts after the trigger, on the parse: the subject of a verb
+        conjoined to one before the trigger ('GERD is caused by a weak valve, and the acid
+        irritates ...': the argument stops before 'the acid')."""
+        if ctx.parse is None or pos >= end:
+            return end
+        for t in ctx.parse():
+            verb = t.head
+            if pos < t.idx < end and t.dep_ in ("nsubj", "nsubjpass", "expl") and verb.i > t.i \
+                    and verb.pos_ in ("VERB", "AUX") and verb.dep_ in ("conj", "parataxis") \
+                    and verb.head.idx < pos:
+                edge = t.left_edge
+                while edge.i > 0 and edge.nbor(-1).dep_ in ("cc", "punct") and edge.nbor(-1).idx >= pos:
+                    edge = edge.nbor(-1)
+                return max(pos, min(end, edge.idx))
+        return end
 
     # ---- arguments -------------------------------------------------------------------------
 

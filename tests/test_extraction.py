@@ -210,6 +210,10 @@ CASES = [
     ("Sunscreen reduces the risk of melanoma.", "sunscreen", "prevents", "melanoma", False, False),
     ("Stress plays a large part in psoriasis.", "stress", "causes", "psoriasis", False, False),
     ("There is no link between stress and rosacea.", "stress", "causes", "rosacea", True, False),
+    ("There is no clear link between stress and rosacea.", "stress", "causes", "rosacea", True, False),
+    # the second of two coordinated clauses keeps its own negation, not the first one's
+    ("Minoxidil does not cause acne, and sunscreen won’t make melasma any better.", "sunscreen", "treats",
+     "melasma", True, False),
     ("Rosacea is caused mainly by sunlight.", "sunlight", "causes", "rosacea", False, False),  # passive, adverb
     ("For people who can’t take minoxidil, finasteride is used to treat hair loss.", "finasteride", "treats",
      "hair loss", False, False),
@@ -246,6 +250,11 @@ UNDECIDED = [
     ("Rosacea usually causes no scarring.", "rosacea", "scarring"),
     ("A common myth is that acne is caused only by chocolate.", "chocolate", "acne"),  # the 'only' is the myth
     ("A common myth is that acne is caused only by chocolate.", "acne", "chocolate"),  # and no reversed claim
+    # a matrix clause that leaves the claim open
+    ("It is not clear that stress alone causes rosacea.", "stress", "rosacea"),
+    ("It is unclear whether sunscreen prevents melasma.", "sunscreen", "melasma"),
+    # a coordinated clause's own subject is no argument of the first clause's trigger
+    ("Rosacea is caused by sunlight, and stress makes it flush.", "stress", "rosacea"),
 ]
 
 
