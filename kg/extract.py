@@ -132,6 +132,10 @@ class Cues:
         return frozenset(self.raw.get("non_entity_first", []))
 
     @cached_property
+    def evaluative(self) -> frozenset[str]:
+        return frozenset(self.raw["evaluative_modifiers"])
+
+    @cached_property
     def generic(self) -> frozenset[str]:
         return frozenset(self.raw["generic_heads"])
 
@@ -833,6 +837,11 @@ class Extractor:
             elif mentions and self._compound_head(ctx, mentions[0], pe):
                 found = self._mint_from(ctx, mentions[0].begin - ctx.begin, pe, slots, slot, minter, result,
                                         strip_verbs=strip_verbs)
+            elif mentions and self._classified(ctx, mentions[0], pb) is not None:
+                # "vascular dementia", "dark chocolate": a kind of the concept, minted as its own
+                found = self._mint_from(ctx, self._classified(ctx, mentions[0], pb) or 0, mentions[0].end - ctx.begin,
+                                        slots, slot, minter, result, strip_verbs=strip_verbs) \
+                    or [self._arg(mentions[0], ctx)]
             elif mentions:
                 found = [self._arg(mentions[0], ctx)]
             else:
@@ -843,6 +852,35 @@ class Extractor:
         for a in out:
             unique.setdefault(a.iri, a)
         return list(unique.values())
+
+    def _classified(self, ctx: SentenceContext, m: Mention, b: int) -> int | None:
+        """Where a classifying modifier of the mention starts ('vascular' in 'vascular dementia',
+        'ankle' in 'ankle swelling'), on the parse: adjectives and nouns right before it that modify
+        its head, none of them evaluative ('severe', 'common') or a determiner; else None."""
+        if ctx.parse is None:
+            return None
+        doc = ctx.parse()
+        begin, end = m.begin - ctx.begin, m.end - ctx.begin
+        inside = [t for t in doc if begin <= t.idx < end]
+        first = inside[0] if inside else None
+        if first is None or first.i == 0:
+            return None
+        start = None
+        t = doc[first.i - 1]
+        while t.idx >= b and t.dep_ in ("amod", "compound", "nmod") and begin <= t.head.idx < end \
+                and (t.pos_ == "NOUN" or t.pos_ == "ADJ" and self._RELATIONAL.search(t.text)) \
+                and t.text.lower() not in self.cues.evaluative and t.text.lower() not in self.cues.determiners \
+                and t.text.isalpha():
+            start = t.idx
+            if t.i == 0:
+                break
+            t = doc[t.i - 1]
+        if start is not None and t.idx < start and (t.text == "-" or not t.whitespace_):
+            return None  # the modifier is the tail of a hyphenated word ('long-term'): no kind named
+        return start
+
+    # relational adjectives name a kind ('vascular', 'cervical', 'bacterial', 'allergic'), most others grade
+    _RELATIONAL = re.compile(r"(?:al|ic|ar|ary|ine|ous)$", re.IGNORECASE)
 
     _NEGATED_LEAD = re.compile(r"\b(?:not|no|without|never|lack|lacking|insufficient|inadequate)\b", re.IGNORECASE)
     _PREP_TAIL = re.compile(r"(?<=\w)\s+(?:during|after|within|before|while|until|because)\s", re.IGNORECASE)

@@ -464,3 +464,18 @@ def test_a_myth_heading_is_a_denied_claim_and_an_adjective_is_no_concept(extract
     causes = {(s, o): c for (s, p, o), (c, _) in found.items() if p == PRED["causes"]}
     assert causes and all(c.negated for c in causes.values()), causes
     assert not any(s in ("mold", "damp") for s, _ in causes), causes  # 'damp' modifies weather
+
+
+@pytest.mark.parametrize(("sentence", "obj"), [
+    ("Smoking can make facial eczema worse.", "facial eczema"),  # a relational adjective names a kind
+    ("Smoking can make severe eczema worse.", "eczema"),  # a grading one does not
+    ("Smoking can make long-term eczema worse.", "eczema"),  # nor the tail of a hyphenated word
+])
+def test_a_kind_named_by_its_modifier_is_its_own_concept(extractor: Extractor, sentence: str, obj: str) -> None:
+    found = {(s, o) for s, p, o in _claims(extractor, f"Title\n\n{sentence}\n") if p == PRED["causes"]}
+    assert found == {("smoking", obj)}, found
+
+
+def test_a_prepositional_tail_of_a_subject_is_no_second_subject(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nA fake tan from a bottle does not protect against sunburn.\n")
+    assert {(s, o) for s, _, o in found} == {("fake tan", "sunburn")}, found
