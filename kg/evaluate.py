@@ -2,7 +2,8 @@
 
 An expected claim is found when a claim with the same predicate, a subject and an
 object whose labels match (case, plural and hyphen folded), and a sentence containing
-the evidence exists (evidence written as a list item, "- stress", is the item's text);
+the evidence exists (evidence written as a list item, "- stress", is the item's text; a
+question's claim is evidenced by the question or the answer that decided it);
 it counts as correct only with the polarity shown. Precision is
 over extracted claims of the annotated predicates: a claim is correct when some
 expected claim has its subject, predicate, object and polarity.
@@ -96,6 +97,17 @@ def _describe(c: dict[str, Any]) -> str:
     return f"{_first(c['subject'])} {'NOT ' if c.get('negated') else ''}{c['predicate']} {_first(c['object'])}"
 
 
+def _evidence_text(article: Article, c: Claim) -> str:
+    """The claim's sentence; for a question's claim, the answer that decided it too ('Does X cause
+    Y?' / 'No.': annotators quote either)."""
+    text = article.sentences[c.sentence].span.text
+    if any(cue.startswith("answer:") for cue in c.cues):
+        answer = next((s for s in article.sentences[c.sentence + 1:] if s.section != "heading"), None)
+        if answer is not None:
+            text += "\n" + answer.span.text
+    return text
+
+
 def _score_claims(score: ArticleScore, article: Article, expected: list[dict[str, Any]], result: Extraction,
                   resolver: Resolver, preds: dict[str, str], extractor: Extractor) -> None:
     def matches(c: Claim, e: dict[str, Any]) -> bool:
@@ -105,7 +117,7 @@ def _score_claims(score: ArticleScore, article: Article, expected: list[dict[str
     score.expected = len(expected)
     for e in expected:
         candidates = [c for c in result.claims if matches(c, e)
-                      and strip_bullet(e.get("evidence", "")) in article.sentences[c.sentence].span.text]
+                      and strip_bullet(e.get("evidence", "")) in _evidence_text(article, c)]
         right = [c for c in candidates if c.negated == bool(e.get("negated"))]
         if e.get("negated"):
             score.denials += 1

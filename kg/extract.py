@@ -25,7 +25,7 @@ from kg.model import ASSERTED, Claim, Concept, Extraction, Mention
 from kg.namespaces import Minter
 from kg.nlp import Parser, shared_parser
 from kg.text import matching_copy
-from kg.vocabulary import ONTOLOGY_DIR, Vocabulary, fold, number_variants, tokens
+from kg.vocabulary import ONTOLOGY_DIR, Vocabulary, categories, fold, number_variants, tokens
 
 EXTRACTOR_VERSION = "1"
 # Longest sentence (characters) claims are extracted from: slot filling is super-linear in a
@@ -126,6 +126,10 @@ class Cues:
     @cached_property
     def non_entities(self) -> frozenset[str]:
         return frozenset(self.raw.get("non_entities", []))
+
+    @cached_property
+    def non_entity_anywhere(self) -> frozenset[str]:
+        return frozenset(self.raw["non_entity_anywhere"])
 
     @cached_property
     def non_entity_first(self) -> frozenset[str]:
@@ -364,12 +368,16 @@ class Extractor:
             rule, source, match = frame
             name = rule["predicate"]
             slots = self.cues.raw["slots"][name]
-            condition = next((self._arg(m, c) for c in [source, *frames] for m in c.mentions
-                              if "condition" in self.vocab.categories(m.concept)), None)
-            target = condition.iri if condition else ctx.topic_condition
+            clause = self._clause_start(source.text, match.start())
+            # the condition the frame's own clause names, else a heading above it, else the page's;
+            # not one of an earlier clause ("Not everyone who is overweight gets gout, but ...")
+            conditions = [m.concept for c in [source, *[f for f in frames if f is not source]] for m in c.mentions
+                          if "condition" in self.vocab.categories(m.concept)
+                          and (c is not source or m.begin - c.begin >= clause)]
+            target = conditions[0] if conditions else ctx.topic_condition or next(
+                (m.concept for m in source.mentions if "condition" in self.vocab.categories(m.concept)), None)
             if target is None:
                 continue
-            clause = self._clause_start(source.text, match.start())
             negated, cues = self._polarity(source.text, clause, match, {"predicate": name})
             if len(cues) >= 2:
                 continue
@@ -543,31 +551,34 @@ class Extractor:
             out += [Claim(s.iri, predicate, o.iri, index, negated, certainty, tuple(cues + hedge_cues))
                     for s, o in pairs if s.iri != o.iri]
         if not per_item and pattern.get("right") == "object" and args["object"] and not negated:
-            contrast = self._contrast(ctx, args["object"][-1], slots, minter, result)
-            if contrast:
+            for contrast in self._contrast(ctx, args["object"][-1], slots, minter, result):
                 out += [Claim(s.iri, predicate, contrast, ctx.index, True, certainty, (*hedge_cues, "not (contrast)"))
                         for s in args["subject"] if s.iri != contrast]
         return out
 
-    _CONTRAST = re.compile(r"\s*,\s*(?:but\s+)?not\s+(?:for\s+|against\s+)?(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
-                           r"(?:\s+(?P<ones>ones?))?\s*(?:[.,;]|$)", re.IGNORECASE)
+    _CONTRAST = re.compile(r"(?:\s*,\s*(?:but\s+)?|\s+but\s+)not\s+(?:for\s+|against\s+)?(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
+                           r"(?:\s+(?P<ones>ones?))?"
+                           r"(?:\s*,?\s+(?:like|such\s+as|including|e\.g\.)\s+(?P<ex>[^.,;]{1,60}?))?\s*(?:[.,;]|$)",
+                           re.IGNORECASE)
 
     def _contrast(self, ctx: SentenceContext, last: Arg, slots: dict[str, Any], minter: Minter,
-                  result: Extraction) -> str | None:
-        """'X treats bacterial infections, not viral ones': the denied object, when one follows."""
+                  result: Extraction) -> list[str]:
+        """'X treats bacterial infections, not viral ones (like flu)': the denied objects, when
+        they follow: the contrasted phrase and the vocabulary concepts it gives as examples."""
         m = self._CONTRAST.match(ctx.text, last.end - ctx.begin)
         if not m:
-            return None
+            return []
+        examples = [x.concept for x in self.link(m.group("ex") or "") if self._fits(x.concept, slots["object"])]
         head = re.findall(r"[\w'-]+", ctx.text[last.begin - ctx.begin:last.end - ctx.begin])
         phrase = f"{m.group('np')} {head[-1]}" if m.group("ones") and head else m.group("np")
         linked = self.link(phrase)
         if len(linked) == 1 and linked[0].begin == 0 and linked[0].end == len(phrase):
-            return linked[0].concept if self._fits(linked[0].concept, slots["object"]) else None
+            return [linked[0].concept, *examples] if self._fits(linked[0].concept, slots["object"]) else examples
         kind = slots.get("mint_object")
         words = phrase.split()
         if not kind or linked or len(words) > 3 or any(w.lower() in self.cues.generic for w in words[:-1]):
-            return None
-        return self._mint(phrase, kind, minter, result)
+            return examples
+        return [self._mint(phrase, kind, minter, result), *examples]
 
     # ---- clause scope ----------------------------------------------------------------------
 
@@ -809,12 +820,15 @@ class Extractor:
             pieces.append((pos, sep.start(), sep_text))
             pos, sep_text = sep.end(), sep.group().strip().lower()
         pieces.append((pos, e, sep_text))
-        last_was_arg = False
+        last_was_arg = negated_piece = False
         for pb, pe, sep_before in pieces:
             if not text[pb:pe].strip():
                 continue
-            if sep_before in EXAMPLE_MARKERS and last_was_arg:
+            if sep_before in EXAMPLE_MARKERS and last_was_arg and not self._same_kind(ctx, out[-1], pb, pe, result):
                 break  # "wrinkles caused by muscle movement, such as frown lines": examples of the other slot
+            if sep_before in EXAMPLE_MARKERS and negated_piece:
+                break  # "not viral illnesses like flu": examples of what is denied, never arguments
+            negated_piece = bool(re.match(r"\s*(?:but\s+)?(?:not|never|no)\b", text[pb:pe], re.IGNORECASE))
             if sep_before == "," and last_was_arg and re.match(r"\s*(?:a|an|the)\s", text[pb:pe], re.IGNORECASE):
                 last_was_arg = False
                 continue  # an appositive: "levothyroxine, a daily tablet that ..."
@@ -852,6 +866,14 @@ class Extractor:
         for a in out:
             unique.setdefault(a.iri, a)
         return list(unique.values())
+
+    def _same_kind(self, ctx: SentenceContext, last: Arg, b: int, e: int, result: Extraction) -> bool:
+        """Whether the examples in ``[b, e)`` are of the kind of the argument before them ('ACE
+        inhibitors, such as ramipril': both drugs), so they are arguments too."""
+        minted = result.minted.get(last.iri)
+        kinds = categories(minted.types) if minted else self.vocab.categories(last.iri)
+        inside = self._mentions_in(ctx, b, e)
+        return bool(inside) and all(self.vocab.categories(m.concept) == kinds for m in inside)
 
     def _classified(self, ctx: SentenceContext, m: Mention, b: int) -> int | None:
         """Where a classifying modifier of the mention starts ('vascular' in 'vascular dementia',
@@ -899,8 +921,8 @@ class Extractor:
                           r"than|because|before|while|until)\s", " " + phrase + " ", maxsplit=1)[0]
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", phrase)
         lowered = [w.lower() for w in words]
-        if any(w in self.cues.non_entities or w[0].isdigit() for w in lowered) or (
-                lowered and lowered[0] in self.cues.non_entity_first):
+        if any(w in self.cues.non_entity_anywhere or w[0].isdigit() for w in lowered) or (
+                lowered and (lowered[0] in self.cues.non_entity_first or lowered[-1] in self.cues.non_entities)):
             return []
         if strip_verbs:
             words = self._strip_aux(words)
@@ -953,9 +975,9 @@ class Extractor:
         if token is None or token.pos_ not in ("NOUN", "PROPN"):
             return None
         first = next((t for t in doc if t.idx >= b and not t.is_space), None)
-        if len(words) > 1 and first is not None and first.tag_ == "VBG" and first.pos_ == "VERB" \
+        if len(words) > 1 and first is not None and first.tag_ in ("VBG", "VB", "VBP") and first.pos_ == "VERB" \
                 and token.head == first:
-            return None  # 'cooling leftovers', 'eating food': an action with its object, not a concept
+            return None  # 'cooling leftovers', 'unblock pores': an action with its object, not a concept
         return token
 
     def _strip_aux(self, words: list[str]) -> list[str]:

@@ -197,6 +197,11 @@ CASES = [
     ("Antibiotics treat bacterial infections, not viral ones.", "antibiotics", "treats", "bacterial infection",
      False, False),
     ("Antibiotics treat bacterial infections, not viral ones.", "antibiotics", "treats", "viral infection", True, False),
+    # the contrasted phrase's examples are denied with it, never affirmed as list items
+    ("Antibiotics treat bacterial infections, not viral illnesses like flu.", "antibiotics", "treats", "influenza",
+     True, False),
+    ("Antibiotics treat bacterial infections but not viral illnesses such as colds.", "antibiotics", "treats",
+     "common cold", True, False),
     # verbs and frames real pages use
     ("Smoking makes asthma worse.", "smoking", "causes", "asthma", False, False),
     ("Taking antibiotics won’t make acne any better.", "antibiotics", "treats", "acne", True, False),
@@ -314,7 +319,7 @@ def test_heldout_articles_have_no_negation_error() -> None:
     assert report["micro"]["author_errors"] == 0, format_report(report)
 
 
-@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 18, 0.53), ("heldout", 9, 0.50)])
+@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 24, 0.58), ("heldout", 11, 0.53)])
 def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int, min_recall: float) -> None:
     """The project's realistic set (tests/data/realistic, gold written blind): whatever is missed, no
     denial is stored as affirmed; recall is held at what the extractor reached (a floor, not a goal)."""
@@ -479,3 +484,20 @@ def test_a_kind_named_by_its_modifier_is_its_own_concept(extractor: Extractor, s
 def test_a_prepositional_tail_of_a_subject_is_no_second_subject(extractor: Extractor) -> None:
     found = _claims(extractor, "Title\n\nA fake tan from a bottle does not protect against sunburn.\n")
     assert {(s, o) for s, _, o in found} == {("fake tan", "sunburn")}, found
+
+
+def test_examples_of_the_same_kind_are_arguments_too(extractor: Extractor) -> None:
+    """'Triptans, such as sumatriptan, treat X' says it of both; examples of the other slot stay out."""
+    found = _claims(extractor, "Title\n\nTriptans, such as sumatriptan and rizatriptan, are used to treat rosacea.\n"
+                               "Wrinkles are caused by sun damage, such as crow\u2019s feet.\n")
+    pairs = {(s, o) for s, p, o in found}
+    assert {("triptans", "rosacea"), ("sumatriptan", "rosacea"), ("rizatriptan", "rosacea")} <= pairs, pairs
+    assert not any(s == "crow's feet" or o == "crow's feet" for s, o in pairs), pairs
+
+
+@pytest.mark.parametrize(("item", "minted"), [("knee swelling", "knee swelling"), ("low body weight", "low body weight"),
+                                              ("hands", None), ("fifteen days a month", None)])
+def test_a_phrase_is_no_concept_only_when_its_head_is_none(extractor: Extractor, item: str, minted: str | None) -> None:
+    found = _claims(extractor, f"Gout\n\nGout is a kind of arthritis.\n\nRisk factors for gout include:\n\n- {item}\n")
+    subjects = {s for s, p, o in found if o == "gout"}
+    assert subjects == ({minted} if minted else set()), found
