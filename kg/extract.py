@@ -289,9 +289,40 @@ class Extractor:
                 # A sentence that affirms and denies the same triple keeps the denial, never the fact.
                 if claim.negated or (claim.subject, claim.predicate, claim.object) not in denied:
                     add(claim)
+        for claim in self._instance_lists(contexts, result, minter):
+            add(claim)
         for claim in self._framed_lists(contexts, result, minter):
             add(claim)
         return result
+
+    _INSTANCE_INTRO = re.compile(r"^\W*(?:these|they|those|examples|such\s+\w+)\s+(?:can\s+|may\s+|might\s+)?"
+                                 r"(?:include|includes|are|being|is)(?:\s+things\s+like)?\s*:\s*$", re.IGNORECASE)
+
+    def _instance_lists(self, contexts: list[SentenceContext], result: Extraction, minter: Minter) -> list[Claim]:
+        """'Some medicines can cause constipation. These include:' / '- iron tablets': each item
+        stands for the previous sentence's subject in that sentence's claims (its polarity and hedge)."""
+        out: list[Claim] = []
+        by_sentence: dict[int, list[Claim]] = {}
+        for c in result.claims:
+            by_sentence.setdefault(c.sentence, []).append(c)
+        for n, ctx in enumerate(contexts):
+            if not n or not ctx.items or not self._INSTANCE_INTRO.match(ctx.text):
+                continue
+            prev = contexts[n - 1]
+            for claim in by_sentence.get(prev.index, []):
+                slots = self.cues.raw["slots"][self._predicate_name(claim.predicate)]
+                for item in ctx.items:
+                    cut = self._item_head_end(item)
+                    if not 0 < len(item.text[:cut].split()) <= 12 or not self._noun_phrase(item, cut):
+                        continue
+                    for a in self._list_args(item, 0, cut, slots, "subject", minter, result):
+                        if a.iri != claim.object:
+                            out.append(replace(claim, subject=a.iri, sentence=item.index,
+                                               cues=(*claim.cues, "list: instances")))
+        return out
+
+    def _predicate_name(self, iri: str) -> str:
+        return next(name for name, p in self.cues.raw["predicates"].items() if p == iri)
 
     def _answered(self, claims: list[Claim], answer: SentenceContext | None) -> list[Claim]:
         """A yes/no question's claims as its answer decides them: 'No.' denies, 'Yes, it can.'
@@ -839,9 +870,13 @@ class Extractor:
                              re.IGNORECASE)
             if named:
                 pb += named.end()  # "a yeast called Malassezia": the argument is the name
-            mentions = [m for m in self._mentions_in(ctx, pb, pe) if self._fits(m.concept, slots[slot])]
+            known = self._mentions_in(ctx, pb, pe)
+            found: list[Arg]
+            mentions = [m for m in known if self._fits(m.concept, slots[slot])]
             inverted = mentions and self.cues.inverting.search(text, pb, mentions[0].begin - ctx.begin)
-            if mentions and not inverted and self._NEGATED_LEAD.search(text, pb, mentions[0].begin - ctx.begin):
+            if known and not mentions and self._only_mentions(ctx, known, pb, pe):
+                found = []  # "Stress can slow down the gut": a known concept of the wrong kind is never minted anew
+            elif mentions and not inverted and self._NEGATED_LEAD.search(text, pb, mentions[0].begin - ctx.begin):
                 found = []  # "not doing enough exercise": never the bare 'exercise'; no phrase to mint either
             elif inverted:
                 # "infrequent hair washing", "lack of sleep": the modifier turns the concept around,
@@ -926,6 +961,8 @@ class Extractor:
             return []
         if strip_verbs:
             words = self._strip_aux(words)
+        while len(words) > 1 and words[-1].lower() in ("too", "also", "either", "again", "though", "instead"):
+            words = words[:-1]  # "bone loss too"; other adverbs ('cooling leftovers quickly') show an action
         while len(words) > 1 and re.fullmatch(r"[a-z]+ed", words[-1]):
             words = words[:-1]  # "serums applied (during ...)"
         while words and words[0].lower() in ("does", "do", "did", "can", "could", "will", "would", "is", "are"):
@@ -962,6 +999,14 @@ class Extractor:
     def _minted_kind(self, iri: str, result: Extraction) -> str | None:
         concept = result.minted.get(iri)
         return concept.types[0] if concept else None
+
+    def _only_mentions(self, ctx: SentenceContext, known: list[Mention], b: int, e: int) -> bool:
+        """Whether ``[b, e)`` holds nothing but these mentions, determiners and auxiliaries."""
+        rest = ctx.text[b:e]
+        for m in sorted(known, key=lambda m: -m.begin):
+            rest = rest[:m.begin - ctx.begin - b] + " " + rest[m.end - ctx.begin - b:]
+        words = [w for w in re.findall(r"[\w'’-]+", rest.lower()) if w not in self.cues.determiners]
+        return not self._strip_aux(words)
 
     def _phrase_head(self, ctx: SentenceContext, b: int, e: int, words: list[str]) -> Any | None:
         """The token of the phrase's last word when the parse tags it a noun, else None."""

@@ -501,3 +501,23 @@ def test_a_phrase_is_no_concept_only_when_its_head_is_none(extractor: Extractor,
     found = _claims(extractor, f"Gout\n\nGout is a kind of arthritis.\n\nRisk factors for gout include:\n\n- {item}\n")
     subjects = {s for s, p, o in found if o == "gout"}
     assert subjects == ({minted} if minted else set()), found
+
+
+def test_a_these_include_list_stands_for_the_previous_subject(extractor: Extractor) -> None:
+    """'Some medicines can cause X. These include:' gives each item the sentence's claim, hedge and all."""
+    found = _claims(extractor, "Constipation\n\nConstipation is common.\n\nSome medicines can cause constipation "
+                               "as a side effect. These include:\n\n- opioid painkillers, such as codeine\n- iron tablets\n")
+    claims = {(s, o): c for (s, p, o), (c, _) in found.items() if p == PRED["causes"]}
+    assert {("opioids", "constipation"), ("codeine", "constipation"), ("iron supplements", "constipation")} <= set(
+        claims), claims
+    assert all(claims[k].hedged and not claims[k].negated for k in claims), claims
+    assert not any(p == PRED["treats"] for _, p, _ in found), found
+
+
+@pytest.mark.parametrize(("sentence", "subject", "obj"), [
+    ("Tiredness is a common symptom of anaemia.", "anemia", "fatigue"),  # a sign of Y: Y causes it
+    ("Constipation is common in pregnancy.", "pregnancy", "constipation"),
+])
+def test_signs_and_where_a_condition_is_common(extractor: Extractor, sentence: str, subject: str, obj: str) -> None:
+    found = _claims(extractor, f"Title\n\n{sentence}\n")
+    assert (subject, PRED["causes"], obj) in found, found
