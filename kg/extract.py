@@ -78,8 +78,10 @@ class Cues:
 
     @cached_property
     def myth(self) -> dict[str, re.Pattern[str]]:
-        """'Myth:' opening a line, words that call a statement a myth or untrue, a short 'They aren't.'"""
-        return {k: re.compile(self.raw[k], re.IGNORECASE) for k in ("myth_prefix", "myth_words", "short_denial")}
+        """'Myth:' opening a line, words that call a statement a myth or untrue, a short 'They aren't.',
+        a refuting 'In fact, ...' after a belief."""
+        return {k: re.compile(self.raw[k], re.IGNORECASE)
+                for k in ("myth_prefix", "myth_words", "short_denial", "refutation_opener")}
 
     @cached_property
     def answers(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -251,7 +253,9 @@ class Extractor:
         for n, ctx in enumerate(contexts):
             ctx.myth = bool(myth["myth_prefix"].match(ctx.text)) or self._myth_item(ctx, contexts, n)
             ctx.myth_near = any(myth["myth_words"].search(c.text) for c in contexts[n:n + 2]) or any(
-                myth["short_denial"].match(c.text) for c in contexts[n + 1:n + 2])
+                myth["short_denial"].match(c.text) or myth["refutation_opener"].match(c.text)
+                and re.search(r"\b(?:no|not|never|none|nothing|rarely)\b|n't\b", c.text, re.IGNORECASE)
+                for c in contexts[n + 1:n + 2])
         salience = self._salience(result.mentions)
         focus = self._author_focus(contexts)
         conditions = [(n, iri) for iri, n in salience.items() if "condition" in self.vocab.categories(iri)]
@@ -504,6 +508,9 @@ class Extractor:
         slots = self.cues.raw["slots"][name]
         if pattern.get("mint") is False:  # a loose verb ('helps'): only vocabulary concepts as its arguments
             slots = {**slots, "mint_subject": None, "mint_object": None}
+        if pattern.get("measure"):  # 'lowers LDL cholesterol': any known measurement, mapped to its condition below
+            slots = {**slots, pattern["right"]: ["ingredient", "condition", "mechanism", "anatomy", "cause"],
+                     f"mint_{pattern['right']}": None}
         clause_start = self._conjoined_clause_start(ctx, m.start(), self._clause_start(ctx.text, m.start()))
         right_end = self._next_clause(ctx, m.end(), self._clause_end(ctx.text, m.end()))
         args: dict[str, list[Arg]] = {"subject": [], "object": []}
@@ -529,6 +536,8 @@ class Extractor:
                 args[slot] = self._resolve(ctx, prev, slots[slot])
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
+        if pattern.get("measure") and "right" in pattern:
+            args[pattern["right"]] = [high for a in args[pattern["right"]] if (high := self._high(a, result))]
         if "topic" in pattern:
             args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
         if "topic_condition" in pattern:
@@ -705,6 +714,8 @@ class Extractor:
                    prev: SentenceContext | None, focus: str | None, minter: Minter,
                    result: Extraction) -> list[Arg]:
         """The clause's subject group: coordinated mentions from the first one, or a pronoun's referent."""
+        if ctx.subjects and (self._shares_subject(ctx, e) or self._after_coordinated_verb(ctx, b, e)):
+            return [a for a in ctx.subjects if self._fits(a.iri, slots[slot])]  # "Statins lower X and reduce Y"
         mentions = [m for m in self._mentions_in(ctx, b, e) if self._fits(m.concept, slots[slot])]
         relative = self._relative_antecedent(ctx, mentions, b, e)
         if relative is not None:
@@ -750,6 +761,25 @@ class Extractor:
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
+
+    def _after_coordinated_verb(self, ctx: SentenceContext, b: int, e: int) -> bool:
+        """'Statins lower LDL and reduce ...' on the surface: the subjects found so far stand in
+        ``[b, e)``, another trigger follows them and 'and' ends the region."""
+        if not re.search(r"\band\s*$", ctx.text[b:e]):
+            return False
+        last = max(a.end for a in ctx.subjects) - ctx.begin
+        return b <= last < e and any(p["regex"].search(ctx.text[:e], last) for p in self.cues.patterns)
+
+    def _shares_subject(self, ctx: SentenceContext, pos: int) -> bool:
+        """Whether the verb at ``pos`` is conjoined to an earlier verb and has no subject of its own
+        ('Statins lower LDL and reduce the risk of stroke': 'reduce' is said of the statins)."""
+        if ctx.parse is None:
+            return False
+        verb = next((t for t in ctx.parse() if t.idx <= pos < t.idx + max(1, len(t.text))), None)
+        if verb is None or verb.pos_ != "VERB":
+            return False
+        return verb.dep_ == "conj" and verb.head.i < verb.i and verb.head.pos_ == "VERB" and not any(
+            c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children)
 
     def _opening_group(self, ctx: SentenceContext, b: int, allowed: list[str]) -> list[Arg]:
         """The coordinated mentions the sentence opens with, when they stand before ``b``."""
@@ -901,6 +931,23 @@ class Extractor:
         for a in out:
             unique.setdefault(a.iri, a)
         return list(unique.values())
+
+    def _high(self, arg: Arg, result: Extraction) -> Arg | None:
+        """The condition of a measurement being high ('LDL cholesterol' -> 'high cholesterol'),
+        from the vocabulary, trying the label, its alternatives and its last words."""
+        concept = self.vocab.concepts.get(arg.iri) or result.minted.get(arg.iri)
+        if concept is None:
+            return None
+        if fold(concept.label)[:1] in (("high",), ("raised",)):
+            return arg
+        for label in (concept.label, *concept.alt_labels):
+            words = fold(label)
+            for start in range(len(words)):
+                for lead in ("high", "raised"):
+                    iri = self.vocab.index.get((lead, *words[start:]))
+                    if iri:
+                        return Arg(iri, arg.begin, arg.end)
+        return None
 
     def _same_kind(self, ctx: SentenceContext, last: Arg, b: int, e: int, result: Extraction) -> bool:
         """Whether the examples in ``[b, e)`` are of the kind of the argument before them ('ACE

@@ -521,3 +521,26 @@ def test_a_these_include_list_stands_for_the_previous_subject(extractor: Extract
 def test_signs_and_where_a_condition_is_common(extractor: Extractor, sentence: str, subject: str, obj: str) -> None:
     found = _claims(extractor, f"Title\n\n{sentence}\n")
     assert (subject, PRED["causes"], obj) in found, found
+
+
+@pytest.mark.parametrize(("sentence", "subject", "predicate", "obj", "negated"), [
+    # lowering or raising a measurement treats or causes the condition of it being high
+    ("Statins lower LDL cholesterol.", "statins", "treats", "high cholesterol", False),
+    ("Decongestants can raise blood pressure.", "decongestants", "causes", "hypertension", False),
+    ("Garlic does not lower cholesterol.", "garlic", "treats", "high cholesterol", True),
+    # a second verb without its own subject is said of the first verb's subject
+    ("Statins lower LDL cholesterol and reduce the risk of stroke.", "statins", "prevents", "stroke", False),
+])
+def test_measurements_and_coordinated_verbs(extractor: Extractor, sentence: str, subject: str, predicate: str,
+                                            obj: str, negated: bool) -> None:
+    found = _claims(extractor, f"Title\n\n{sentence}\n")
+    assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
+    assert not any(s == "LDL cholesterol" for s, _, _ in found), found
+
+
+def test_a_belief_refuted_by_the_next_sentence_is_denied(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nIt is widely believed that stress causes rosacea. In fact, most people "
+                               "with stress have no rosacea at all.\n\nIt is widely believed that stress causes acne. "
+                               "In fact, it often does.\n")
+    assert found[("stress", PRED["causes"], "rosacea")][0].negated is True, found
+    assert ("stress", PRED["causes"], "acne") not in found, found  # an 'in fact' that agrees denies nothing
