@@ -508,6 +508,9 @@ class Extractor:
         slots = self.cues.raw["slots"][name]
         if pattern.get("mint") is False:  # a loose verb ('helps'): only vocabulary concepts as its arguments
             slots = {**slots, "mint_subject": None, "mint_object": None}
+        if pattern.get("either_way"):  # 'it is linked to Y': either side may be the cause, a drug included
+            either = sorted(set(slots["subject"]) | set(slots["object"]))
+            slots = {**slots, "subject": either, "object": either}
         if pattern.get("measure"):  # 'lowers LDL cholesterol': any known measurement, mapped to its condition below
             slots = {**slots, pattern["right"]: ["ingredient", "condition", "mechanism", "anatomy", "cause"],
                      f"mint_{pattern['right']}": None}
@@ -590,31 +593,37 @@ class Extractor:
                 [(o, a) for a in args[other] for o in found]
             out += [Claim(s.iri, predicate, o.iri, index, negated, certainty, tuple(cues + hedge_cues))
                     for s, o in pairs if s.iri != o.iri]
-        if not per_item and pattern.get("right") == "object" and args["object"] and not negated:
-            for contrast in self._contrast(ctx, args["object"][-1], slots, minter, result):
-                out += [Claim(s.iri, predicate, contrast, ctx.index, True, certainty, (*hedge_cues, "not (contrast)"))
-                        for s in args["subject"] if s.iri != contrast]
+        right = pattern.get("right")
+        if not per_item and right in ("object", "subject") and args[right] and not negated:
+            # "X treats bacterial infections, not viral ones"; "Y is caused by a virus, not bacteria"
+            for contrast in self._contrast(ctx, args[right][-1], slots, right, minter, result):
+                if right == "object":
+                    out += [Claim(s.iri, predicate, contrast, ctx.index, True, certainty, (*hedge_cues, "not (contrast)"))
+                            for s in args["subject"] if s.iri != contrast]
+                else:
+                    out += [Claim(contrast, predicate, o.iri, ctx.index, True, certainty, (*hedge_cues, "not (contrast)"))
+                            for o in args["object"] if o.iri != contrast]
         return out
 
-    _CONTRAST = re.compile(r"(?:\s*,\s*(?:but\s+)?|\s+but\s+)not\s+(?:for\s+|against\s+)?(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
+    _CONTRAST = re.compile(r"(?:\s*,\s*(?:but\s+)?|\s+but\s+)not\s+(?:for\s+|against\s+|by\s+|from\s+)?(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
                            r"(?:\s+(?P<ones>ones?))?"
                            r"(?:\s*,?\s+(?:like|such\s+as|including|e\.g\.)\s+(?P<ex>[^.,;]{1,60}?))?\s*(?:[.,;]|$)",
                            re.IGNORECASE)
 
-    def _contrast(self, ctx: SentenceContext, last: Arg, slots: dict[str, Any], minter: Minter,
+    def _contrast(self, ctx: SentenceContext, last: Arg, slots: dict[str, Any], slot: str, minter: Minter,
                   result: Extraction) -> list[str]:
         """'X treats bacterial infections, not viral ones (like flu)': the denied objects, when
         they follow: the contrasted phrase and the vocabulary concepts it gives as examples."""
         m = self._CONTRAST.match(ctx.text, last.end - ctx.begin)
         if not m:
             return []
-        examples = [x.concept for x in self.link(m.group("ex") or "") if self._fits(x.concept, slots["object"])]
+        examples = [x.concept for x in self.link(m.group("ex") or "") if self._fits(x.concept, slots[slot])]
         head = re.findall(r"[\w'-]+", ctx.text[last.begin - ctx.begin:last.end - ctx.begin])
         phrase = f"{m.group('np')} {head[-1]}" if m.group("ones") and head else m.group("np")
         linked = self.link(phrase)
         if len(linked) == 1 and linked[0].begin == 0 and linked[0].end == len(phrase):
-            return [linked[0].concept, *examples] if self._fits(linked[0].concept, slots["object"]) else examples
-        kind = slots.get("mint_object")
+            return [linked[0].concept, *examples] if self._fits(linked[0].concept, slots[slot]) else examples
+        kind = slots.get(f"mint_{slot}")
         words = phrase.split()
         if not kind or linked or len(words) > 3 or any(w.lower() in self.cues.generic for w in words[:-1]):
             return examples
@@ -741,11 +750,16 @@ class Extractor:
         if mentions:
             group = self._adjacent_group(ctx, mentions, e) or self._group(ctx, mentions, e)
             start = min(a.begin for a in group) - ctx.begin
+            first = next(m for m in mentions if m.begin == group[0].begin)
+            kind_start = self._classified(ctx, first, b)
+            if kind_start is not None and kind_start < start:
+                start = kind_start  # "the shingles vaccine": the modifier names which vaccine
             inverted = self.cues.inverting.search(ctx.text, b, start)
             if inverted:  # "Infrequent hair washing can ...": the phrase, never the bare concept
                 return self._list_args(ctx, inverted.start(), e, slots, slot, minter, result, strip_verbs=True)
             items = self._list_args(ctx, start, e, slots, slot, minter, result, strip_verbs=True)
-            return items if {a.iri for a in group} <= {a.iri for a in items} else group
+            covered = all(any(a.iri == i.iri or i.begin <= a.begin and a.end <= i.end for i in items) for a in group)
+            return items if covered else group
         pronoun = next((p for p in sorted(pronouns["concept"], key=len, reverse=True)
                         if re.match(rf"^\W*{re.escape(p)}\b", head)), None)
         if pronoun in ("this", "these"):
@@ -756,11 +770,40 @@ class Extractor:
             opening = self._opening_group(ctx, b, slots[slot])
             if opening:
                 return opening  # "Fizzy drinks are recommended, but they contain sugar": the sentence's own subject
+        if pronoun in ("it", "they", "this"):
+            main = self._main_clause_antecedent(ctx, b, e, slots[slot])
+            if main:
+                return main  # "Don't give ibuprofen ..., because it is linked to Y": the main clause's noun
         if pronoun:
             return self._resolve(ctx, prev, slots[slot])
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
+
+    def _main_clause_antecedent(self, ctx: SentenceContext, b: int, e: int, allowed: list[str]) -> list[Arg]:
+        """A pronoun subject of a clause subordinate to this sentence's main verb ('because it ...'):
+        the main clause's subject, or its object when the main clause has no subject (an
+        imperative), when that is a fitting mention."""
+        if ctx.parse is None:
+            return []
+        doc = ctx.parse()
+        pron = next((t for t in doc if b <= t.idx < e and t.pos_ == "PRON"), None)
+        if pron is None or pron.dep_ not in ("nsubj", "nsubjpass"):
+            return []
+        clause = pron.head
+        while clause.dep_ in ("conj", "xcomp", "ccomp") and clause.head != clause:
+            clause = clause.head
+        if clause.dep_ != "advcl" or clause.head == clause:
+            return []
+        main = clause.head
+        roles = [c for c in main.children if c.dep_ in ("nsubj", "nsubjpass")] + \
+            [c for c in main.children if c.dep_ == "dobj"]
+        for role in roles:
+            span = (role.left_edge.idx, role.right_edge.idx + len(role.right_edge.text))
+            found = [m for m in self._mentions_in(ctx, *span) if self._fits(m.concept, allowed)]
+            if role.pos_ != "PRON" and found:
+                return [self._arg(found[0], ctx)]
+        return []
 
     def _after_coordinated_verb(self, ctx: SentenceContext, b: int, e: int) -> bool:
         """'Statins lower LDL and reduce ...' on the surface: the subjects found so far stand in
@@ -875,9 +918,12 @@ class Extractor:
         pieces: list[tuple[int, int, str]] = []
         spans = [(m.begin - ctx.begin, m.end - ctx.begin) for m in ctx.mentions]
         sep_text = ""
+        asides = self._inner_asides(ctx, b, e)
         for sep in self.cues.separators.finditer(text, b, e):
             if any(mb < sep.start() < me for mb, me in spans):
                 continue  # never split inside a mention ("itchy, flaky scalp")
+            if any(ab <= sep.start() < ae for ab, ae in asides):
+                continue  # "the chickenpox (varicella) vaccine": an aside inside one noun phrase
             pieces.append((pos, sep.start(), sep_text))
             pos, sep_text = sep.end(), sep.group().strip().lower()
         pieces.append((pos, e, sep_text))
@@ -932,6 +978,20 @@ class Extractor:
             unique.setdefault(a.iri, a)
         return list(unique.values())
 
+    def _inner_asides(self, ctx: SentenceContext, b: int, e: int) -> list[tuple[int, int]]:
+        """Parenthesised asides in ``[b, e)`` between a modifier and the noun it modifies."""
+        found = [a.span() for a in re.finditer(r"\s*\([^()]{1,40}\)\s*", ctx.text[b:e])]
+        if not found or ctx.parse is None:
+            return []
+        doc = ctx.parse()
+        out = []
+        for ab, ae in found:
+            before = next((t for t in reversed(doc) if t.idx + len(t.text) <= b + ab), None)
+            after = next((t for t in doc if t.idx >= b + ae), None)
+            if before is not None and after is not None and before.head == after and before.dep_ in ("compound", "nmod", "amod"):
+                out.append((b + ab, b + ae))
+        return out
+
     def _high(self, arg: Arg, result: Extraction) -> Arg | None:
         """The condition of a measurement being high ('LDL cholesterol' -> 'high cholesterol'),
         from the vocabulary, trying the label, its alternatives and its last words."""
@@ -970,18 +1030,39 @@ class Extractor:
         if first is None or first.i == 0:
             return None
         start = None
-        t = doc[first.i - 1]
-        while t.idx >= b and t.dep_ in ("amod", "compound", "nmod") and begin <= t.head.idx < end \
-                and (t.pos_ == "NOUN" or t.pos_ == "ADJ" and self._RELATIONAL.search(t.text)) \
+        # a condition modifying a treatment names what it is for ('the shingles vaccine'), even when
+        # the parse calls the word an adjective
+        known = [(k.begin - ctx.begin, k.end - ctx.begin) for k in ctx.mentions if k.end - ctx.begin <= begin
+                 and "condition" in self.vocab.categories(k.concept)] \
+            if "treatment" in self.vocab.categories(m.concept) else []
+        t = self._before_aside(doc, first.i)
+        while t is not None and t.idx >= b and t.dep_ in ("amod", "compound", "nmod") and begin <= t.head.idx < end \
+                and (t.pos_ == "NOUN" or t.pos_ == "ADJ" and self._RELATIONAL.search(t.text)
+                     or any(kb <= t.idx < ke for kb, ke in known)) \
                 and t.text.lower() not in self.cues.evaluative and t.text.lower() not in self.cues.determiners \
                 and t.text.isalpha():
+            # an aside between them is skipped ('chickenpox (varicella) vaccine')
             start = t.idx
             if t.i == 0:
                 break
-            t = doc[t.i - 1]
+            t = self._before_aside(doc, t.i)
+            if t is None:
+                break
         if start is not None and t.idx < start and (t.text == "-" or not t.whitespace_):
             return None  # the modifier is the tail of a hyphenated word ('long-term'): no kind named
         return start
+
+    @staticmethod
+    def _before_aside(doc: Any, i: int) -> Any | None:
+        """The token before ``doc[i]``, past one parenthesised aside of up to four tokens."""
+        j = i - 1
+        if j >= 0 and doc[j].text == ")":
+            k = j - 1
+            while k >= 0 and j - k <= 5 and doc[k].text not in "()":
+                k -= 1
+            if k >= 1 and doc[k].text == "(":
+                j = k - 1
+        return doc[j] if j >= 0 else None
 
     # relational adjectives name a kind ('vascular', 'cervical', 'bacterial', 'allergic'), most others grade
     _RELATIONAL = re.compile(r"(?:al|ic|ar|ary|ine|ous)$", re.IGNORECASE)
@@ -998,7 +1079,7 @@ class Extractor:
         kind = slots.get(f"mint_{slot}")
         if not kind:
             return []
-        phrase = self.cues.fillers.sub(" ", ctx.text[b:e])
+        phrase = self.cues.fillers.sub(" ", re.sub(r"\s*\([^()]{0,40}\)", " ", ctx.text[b:e]))
         phrase = re.split(r"\s(?:on|in|at|for|after|within|during|over|under|around|from|into|with|without|by|"
                           r"than|because|before|while|until)\s", " " + phrase + " ", maxsplit=1)[0]
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", phrase)

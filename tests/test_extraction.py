@@ -544,3 +544,25 @@ def test_a_belief_refuted_by_the_next_sentence_is_denied(extractor: Extractor) -
                                "In fact, it often does.\n")
     assert found[("stress", PRED["causes"], "rosacea")][0].negated is True, found
     assert ("stress", PRED["causes"], "acne") not in found, found  # an 'in fact' that agrees denies nothing
+
+
+@pytest.mark.parametrize(("sentence", "subject", "predicate", "obj", "negated"), [
+    # a condition modifying a treatment names what the treatment is for, an aside or not
+    ("The shingles vaccine reduces the risk of shingles.", "shingles vaccine", "prevents", "shingles", False),
+    ("The chickenpox (varicella) vaccine protects against chickenpox.", "chickenpox vaccine", "prevents",
+     "chickenpox", False),
+    # a pronoun in a clause under the main verb stands for the main clause's noun, a drug included
+    ("Rosacea is common. Don\u2019t give aspirin to a child with rosacea, because it is linked to "
+     "Reye\u2019s syndrome.", "aspirin", "causes", "Reye's syndrome", False),
+    # the contrasted cause of a passive is denied
+    ("Chickenpox is caused by a virus, not bacteria.", "bacteria", "causes", "chickenpox", True),
+    ("Regular exercise is linked to a lower risk of heart disease.", "exercise", "prevents", "heart disease", False),
+    ("Aciclovir can make shingles shorter and less severe.", "aciclovir", "treats", "shingles", False),
+])
+def test_what_a_treatment_is_for_pronouns_under_the_main_verb_and_passive_contrast(
+        extractor: Extractor, sentence: str, subject: str, predicate: str, obj: str, negated: bool) -> None:
+    found = _claims(extractor, f"Title\n\n{sentence}\n")
+    assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
+    assert not any(s == "vaccines" or s == "rosacea" for s, _, _ in found), found
+    if predicate == "prevents":
+        assert not any(p == PRED["causes"] for _, p, _ in found), found  # a lower risk is never a cause
