@@ -25,7 +25,7 @@ from kg.model import ASSERTED, Claim, Concept, Extraction, Mention
 from kg.namespaces import Minter
 from kg.nlp import Parser, shared_parser
 from kg.text import matching_copy
-from kg.vocabulary import ONTOLOGY_DIR, Vocabulary, categories, fold, number_variants, tokens
+from kg.vocabulary import CATEGORY_OF_TYPE, ONTOLOGY_DIR, Vocabulary, categories, fold, number_variants, tokens
 
 EXTRACTOR_VERSION = "1"
 # Longest sentence (characters) claims are extracted from: slot filling is super-linear in a
@@ -535,7 +535,8 @@ class Extractor:
             return []  # "usually causes no symptoms": no claim either way
         elif "right" in pattern:
             slot = pattern["right"]
-            if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE):
+            if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE) \
+                    and not self._determiner_at(ctx, m.end()):  # 'this weak valve' is no pronoun
                 args[slot] = self._resolve(ctx, prev, slots[slot])
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
@@ -545,7 +546,10 @@ class Extractor:
             args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
         if "topic_condition" in pattern:
             earlier = [a for a in (prev.subjects if prev else []) if self._fits(a.iri, ["condition"])]
-            args[pattern["topic_condition"]] = self._topic(ctx, None, ["condition"]) or earlier or (
+            # this sentence's condition, the previous sentence's subject, the nearest heading's, the page's
+            heading = next(([self._arg(m, h)] for h in reversed(ctx.headings) for m in h.mentions
+                            if "condition" in self.vocab.categories(m.concept)), [])
+            args[pattern["topic_condition"]] = self._topic(ctx, None, ["condition"]) or earlier or heading or (
                 [Arg(ctx.topic_condition, 0, 0)] if ctx.topic_condition else [])
         if "topic_treatment" in pattern:
             args[pattern["topic_treatment"]] = (self._topic(ctx, None, ["treatment"])
@@ -559,8 +563,8 @@ class Extractor:
         if pattern.get("either_way"):
             # "X is linked to Y" names no direction: the condition is the object, whichever side it
             # stands on; two conditions, or none, give no claim.
-            conditions = {slot: all("condition" in self.vocab.categories(a.iri) or self._minted_kind(a.iri, result)
-                                    == slots.get("mint_object") for a in args[slot]) for slot in ("subject", "object")}
+            conditions = {slot: all("condition" in self._categories(a.iri, result) for a in args[slot])
+                          for slot in ("subject", "object")}
             if conditions["subject"] == conditions["object"]:
                 return []
             if conditions["subject"]:
@@ -760,8 +764,11 @@ class Extractor:
             items = self._list_args(ctx, start, e, slots, slot, minter, result, strip_verbs=True)
             covered = all(any(a.iri == i.iri or i.begin <= a.begin and a.end <= i.end for i in items) for a in group)
             return items if covered else group
+        head = self._EXPECT.sub("", head)  # "don't expect them to cure Y": 'them' is the subject
         pronoun = next((p for p in sorted(pronouns["concept"], key=len, reverse=True)
                         if re.match(rf"^\W*{re.escape(p)}\b", head)), None)
+        if pronoun is None and re.match(r"^\W*them\b", head):
+            pronoun = "they"
         if pronoun in ("this", "these"):
             before = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
             if before:
@@ -779,6 +786,15 @@ class Extractor:
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
+
+    _EXPECT = re.compile(r"^\W*(?:(?:do not|don't|never)\s+)?(?:expect|rely on|count on)\s+", re.IGNORECASE)
+
+    def _determiner_at(self, ctx: SentenceContext, pos: int) -> bool:
+        """Whether the first word at or after ``pos`` determines a noun ('this valve')."""
+        if ctx.parse is None:
+            return False
+        word = next((t for t in ctx.parse() if t.idx >= pos and not t.is_space), None)
+        return word is not None and word.dep_ == "det" and word.head.pos_ in ("NOUN", "PROPN")
 
     def _main_clause_antecedent(self, ctx: SentenceContext, b: int, e: int, allowed: list[str]) -> list[Arg]:
         """A pronoun subject of a clause subordinate to this sentence's main verb ('because it ...'):
@@ -965,7 +981,8 @@ class Extractor:
             elif mentions and self._classified(ctx, mentions[0], pb) is not None:
                 # "vascular dementia", "dark chocolate": a kind of the concept, minted as its own
                 found = self._mint_from(ctx, self._classified(ctx, mentions[0], pb) or 0, mentions[0].end - ctx.begin,
-                                        slots, slot, minter, result, strip_verbs=strip_verbs) \
+                                        slots, slot, minter, result, strip_verbs=strip_verbs,
+                                        kind=self._kind_of(mentions[0].concept, slots[slot])) \
                     or [self._arg(mentions[0], ctx)]
             elif mentions:
                 found = [self._arg(mentions[0], ctx)]
@@ -1074,11 +1091,13 @@ class Extractor:
         return Arg(m.concept, m.begin, m.end)
 
     def _mint_from(self, ctx: SentenceContext, b: int, e: int, slots: dict[str, Any], slot: str,
-                   minter: Minter, result: Extraction, strip_verbs: bool = False) -> list[Arg]:
-        """A concept for an argument no vocabulary entry matched, typed by its slot."""
-        kind = slots.get(f"mint_{slot}")
-        if not kind:
+                   minter: Minter, result: Extraction, strip_verbs: bool = False,
+                   kind: str | tuple[str, ...] | None = None) -> list[Arg]:
+        """A concept for an argument no vocabulary entry matched, typed by its slot (or by ``kind``,
+        the type of the concept it is a kind of)."""
+        if not slots.get(f"mint_{slot}"):
             return []
+        kind = kind or slots[f"mint_{slot}"]
         phrase = self.cues.fillers.sub(" ", re.sub(r"\s*\([^()]{0,40}\)", " ", ctx.text[b:e]))
         phrase = re.split(r"\s(?:on|in|at|for|after|within|during|over|under|around|from|into|with|without|by|"
                           r"than|because|before|while|until)\s", " " + phrase + " ", maxsplit=1)[0]
@@ -1116,17 +1135,23 @@ class Extractor:
             words = [*words[:-1], head.lemma_ if words[-1].islower() else words[-1]]
         return [Arg(self._mint(" ".join(words), kind, minter, result), ctx.begin + b, ctx.begin + e)]
 
-    def _mint(self, label: str, kind: str, minter: Minter, result: Extraction) -> str:
+    def _kind_of(self, iri: str, allowed: list[str]) -> tuple[str, ...] | None:
+        """The types of a vocabulary concept that the slot allows: what a kind of it is."""
+        concept = self.vocab.concepts.get(iri)
+        kinds = tuple(t for t in concept.types if CATEGORY_OF_TYPE.get(t) in allowed) if concept else ()
+        return kinds or None
+
+    def _mint(self, label: str, kind: str | tuple[str, ...], minter: Minter, result: Extraction) -> str:
         label = label if any(c.isupper() for c in label[1:]) else label.lower()
         iri = minter.concept(label)
         variants = tuple(" ".join(v) for v in number_variants(fold(label)))
         if iri not in result.minted:
-            result.minted[iri] = Concept(iri, label, (kind,), variants, minted=True)
+            result.minted[iri] = Concept(iri, label, (kind,) if isinstance(kind, str) else kind, variants, minted=True)
         return iri
 
-    def _minted_kind(self, iri: str, result: Extraction) -> str | None:
-        concept = result.minted.get(iri)
-        return concept.types[0] if concept else None
+    def _categories(self, iri: str, result: Extraction) -> frozenset[str]:
+        minted = result.minted.get(iri)
+        return categories(minted.types) if minted else self.vocab.categories(iri)
 
     def _only_mentions(self, ctx: SentenceContext, known: list[Mention], b: int, e: int) -> bool:
         """Whether ``[b, e)`` holds nothing but these mentions, determiners and auxiliaries."""

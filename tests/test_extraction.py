@@ -566,3 +566,25 @@ def test_what_a_treatment_is_for_pronouns_under_the_main_verb_and_passive_contra
     assert not any(s == "vaccines" or s == "rosacea" for s, _, _ in found), found
     if predicate == "prevents":
         assert not any(p == PRED["causes"] for _, p, _ in found), found  # a lower risk is never a cause
+
+
+@pytest.mark.parametrize(("raw", "subject", "predicate", "obj", "negated"), [
+    # a list intro without a condition is about the heading's, not the page's
+    ("Gout and Eczema\n\nGout is a kind of arthritis.\n\n## What makes eczema worse\n\nCommon triggers include:\n\n"
+     "- wool\n", "wool", "causes", "eczema", False),
+    # 'this' determining a noun is no pronoun
+    ("Title\n\nGout is common.\n\nRosacea is caused by this faulty valve.\n", "faulty valve", "causes", "rosacea", False),
+    # a higher risk of Y names the direction, whatever the two sides are
+    ("Title\n\nUntreated insomnia is linked to a higher risk of depression.\n", "insomnia", "causes", "depression", False),
+    # "don't expect them to cure Y" denies it of what 'them' stands for
+    ("Title\n\nLavender oil and warm milk are harmless, but don't expect them to cure insomnia.\n", "warm milk",
+     "treats", "insomnia", True),
+    # a kind of a condition named by its modifier is a condition: the undirected link has a direction
+    ("Title\n\nPPIs are associated with low magnesium and some gut infections.\n", "proton pump inhibitors", "causes",
+     "gut infection", False),
+])
+def test_headings_determiners_risk_direction_and_kinds(extractor: Extractor, raw: str, subject: str, predicate: str,
+                                                      obj: str, negated: bool) -> None:
+    found = _claims(extractor, raw, "t.md")
+    assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
+    assert not any(o == subject and s == obj for s, _, o in found), found  # never the other way round
