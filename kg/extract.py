@@ -138,6 +138,10 @@ class Cues:
         return frozenset(self.raw.get("non_entity_first", []))
 
     @cached_property
+    def classifying(self) -> frozenset[str]:
+        return frozenset(self.raw["classifying_modifiers"])
+
+    @cached_property
     def evaluative(self) -> frozenset[str]:
         return frozenset(self.raw["evaluative_modifiers"])
 
@@ -171,6 +175,7 @@ class SentenceContext:
     myth_near: bool = False  # this sentence or the next calls something a myth or untrue
     headings: list[SentenceContext] = field(default_factory=list)  # the headings it stands under, outer first
     item: bool = False  # one bulleted or numbered list item
+    listed: bool = False  # an item already read as an entry of its intro's claims
     parse: Callable[[], Any] | None = None  # this sentence's spaCy Doc, parsed on first use
 
 
@@ -321,6 +326,7 @@ class Extractor:
                         continue
                     for a in self._list_args(item, 0, cut, slots, "subject", minter, result):
                         if a.iri != claim.object:
+                            item.listed = True
                             out.append(replace(claim, subject=a.iri, sentence=item.index,
                                                cues=(*claim.cues, "list: instances")))
         return out
@@ -393,7 +399,9 @@ class Extractor:
         for n, ctx in enumerate(contexts):
             if not (ctx.section == "heading" or ctx.text.rstrip().endswith(":")):
                 continue
-            items = [i for i in self._list_block(contexts, n) if i.index not in claimed and not i.myth]
+            # an item whose own tail says something ('Salmonella, which is found in eggs') is still an entry
+            items = [i for i in self._list_block(contexts, n) if not i.myth and not i.listed
+                     and (i.index not in claimed or self._noun_rooted(i))]
             if not items or ctx.index in claimed:
                 continue
             frames = self._frames(contexts, n)
@@ -429,6 +437,12 @@ class Extractor:
                         out.append(Claim(a.iri, predicate, target, item.index, negated, certainty,
                                          tuple(cues + hedges + ["list:" + rule["predicate"]])))
         return out
+
+    def _noun_rooted(self, item: SentenceContext) -> bool:
+        """Whether a list item is a noun phrase as a whole, its tail a modifier of it ('Listeria,
+        found in soft cheeses'), not a sentence ('Retinoids unblock pores')."""
+        doc = item.parse() if item.parse else None
+        return doc is not None and any(t.dep_ == "ROOT" and t.pos_ in ("NOUN", "PROPN") for t in doc)
 
     def _noun_phrase(self, item: SentenceContext, cut: int) -> bool:
         """Whether a list item's head part (up to ``cut``) is a noun phrase on the parse: no verb
@@ -537,7 +551,7 @@ class Extractor:
             slot = pattern["right"]
             if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE) \
                     and not self._determiner_at(ctx, m.end()):  # 'this weak valve' is no pronoun
-                args[slot] = self._resolve(ctx, prev, slots[slot])
+                args[slot] = self._resolve(ctx, prev, slots[slot], result, before=m.start())
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("measure") and "right" in pattern:
@@ -590,6 +604,8 @@ class Extractor:
         certainty, hedge_cues = self._certainty(ctx.text, clause_start, m.end())
         predicate = self.cues.raw["predicates"][name]
         groups = per_item or [(ctx.index, args[pattern.get("right", "object")])]
+        for item in ctx.items if per_item else []:
+            item.listed = True
         other = "subject" if pattern.get("right", "object") == "object" else "object"
         out = []
         for index, found in groups:
@@ -782,7 +798,7 @@ class Extractor:
             if main:
                 return main  # "Don't give ibuprofen ..., because it is linked to Y": the main clause's noun
         if pronoun:
-            return self._resolve(ctx, prev, slots[slot])
+            return self._resolve(ctx, prev, slots[slot], result)
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
@@ -887,10 +903,17 @@ class Extractor:
                 break
         return [self._arg(m, ctx) for m in group]
 
-    def _resolve(self, ctx: SentenceContext, prev: SentenceContext | None, allowed: list[str]) -> list[Arg]:
-        """A pronoun's referent: this sentence's earlier subject, else the previous sentence's."""
+    def _resolve(self, ctx: SentenceContext, prev: SentenceContext | None, allowed: list[str],
+                 result: Extraction, before: int | None = None) -> list[Arg]:
+        """A pronoun's referent: this sentence's earlier subject, else (for an object, before
+        ``before``) its nearest earlier known concept of the kind, else the previous sentence's subject."""
         if ctx.subjects:
-            return [a for a in ctx.subjects if self._fits(a.iri, allowed)]
+            fitting = [a for a in ctx.subjects if allowed and self._categories(a.iri, result) & set(allowed)]
+            if fitting or before is None:
+                return fitting
+            # "Y does not prevent food poisoning, and no evidence that X cures it": 'it' is the illness
+            earlier = [m for m in self._mentions_in(ctx, 0, before) if self.vocab.categories(m.concept) & set(allowed)]
+            return [self._arg(earlier[-1], ctx)] if earlier else []
         if prev is None:
             return []
         if prev.subjects:
@@ -958,7 +981,7 @@ class Extractor:
             tail = self._PREP_TAIL.search(text, pb, pe)
             if tail and not any(mb < tail.start() + 1 < me for mb, me in spans):
                 pe = tail.start()  # "extra mucus during a cold": the argument is the phrase before the tail
-            named = re.match(r"\s*(?:an?|the)?\s*(?:[\w-]+\s+){0,2}?(?:called|named|known as)\s+", text[pb:pe],
+            named = re.match(r"\s*(?:an?|the)?\s*(?:[\w-]+\s+){0,4}?(?:called|named|known as)\s+", text[pb:pe],
                              re.IGNORECASE)
             if named:
                 pb += named.end()  # "a yeast called Malassezia": the argument is the name
@@ -1054,7 +1077,8 @@ class Extractor:
             if "treatment" in self.vocab.categories(m.concept) else []
         t = self._before_aside(doc, first.i)
         while t is not None and t.idx >= b and t.dep_ in ("amod", "compound", "nmod") and begin <= t.head.idx < end \
-                and (t.pos_ == "NOUN" or t.pos_ == "ADJ" and self._RELATIONAL.search(t.text)
+                and (t.pos_ == "NOUN" or t.pos_ == "ADJ" and (self._RELATIONAL.search(t.text)
+                                                               or t.text.lower() in self.cues.classifying)
                      or any(kb <= t.idx < ke for kb, ke in known)) \
                 and t.text.lower() not in self.cues.evaluative and t.text.lower() not in self.cues.determiners \
                 and t.text.isalpha():

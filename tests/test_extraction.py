@@ -588,3 +588,15 @@ def test_headings_determiners_risk_direction_and_kinds(extractor: Extractor, raw
     found = _claims(extractor, raw, "t.md")
     assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
     assert not any(o == subject and s == obj for s, _, o in found), found  # never the other way round
+
+
+def test_an_entry_with_its_own_tail_a_classifying_adjective_and_an_object_pronoun(extractor: Extractor) -> None:
+    found = _claims(extractor, "Food Poisoning\n\nFood poisoning is common.\n\n## Common causes\n\nThe germs most often behind "
+                               "food poisoning are:\n\n- Listeria, found in soft cheeses and p\u00e2t\u00e9\n- norovirus\n\n"
+                               "The vaccine does not contain any live virus.\n\nProbiotic yoghurt does not prevent "
+                               "food poisoning, and there is no evidence that charcoal tablets cure it.\n", "t.md")
+    assert not found[("Listeria", PRED["causes"], "food poisoning")][0].negated, found  # the entry still counts
+    assert ("soft cheese", PRED["contains"], "Listeria") in found, found  # and so does its tail
+    assert found[("vaccines", PRED["contains"], "live virus")][0].negated, found  # 'live' names a kind
+    assert found[("activated charcoal", PRED["treats"], "food poisoning")][0].negated, found
+    assert not any(o == "probiotic yoghurt" for _, _, o in found), found  # 'it' is the illness, not the subject
