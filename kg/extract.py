@@ -176,6 +176,7 @@ class SentenceContext:
     headings: list[SentenceContext] = field(default_factory=list)  # the headings it stands under, outer first
     item: bool = False  # one bulleted or numbered list item
     listed: bool = False  # an item already read as an entry of its intro's claims
+    before: SentenceContext | None = None  # the sentence before it
     parse: Callable[[], Any] | None = None  # this sentence's spaCy Doc, parsed on first use
 
 
@@ -254,6 +255,8 @@ class Extractor:
         for n, ctx in enumerate(contexts):
             ctx.parse = doc_of(n)
         self._structure(contexts, article)
+        for earlier, ctx in zip(contexts, contexts[1:]):
+            ctx.before = earlier
         myth = self.cues.myth
         for n, ctx in enumerate(contexts):
             ctx.myth = bool(myth["myth_prefix"].match(ctx.text)) or self._myth_item(ctx, contexts, n)
@@ -715,6 +718,16 @@ class Extractor:
                 while edge.i > 0 and edge.nbor(-1).dep_ in ("cc", "punct") and edge.nbor(-1).idx >= pos:
                     edge = edge.nbor(-1)
                 return max(pos, min(end, edge.idx))
+            finite = t.tag_ in ("VBZ", "VBP", "VBD") or any(c.dep_ == "aux" for c in t.children)
+            if pos < t.idx < end and t.pos_ == "VERB" and t.dep_ == "conj" and t.head.i < t.i \
+                    and (t.head.idx < pos and t.head.pos_ in ("VERB", "AUX") or finite) \
+                    and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
+                # "it reduces inflammation and prevents asthma attacks": the argument stops before 'and prevents'
+                edge = min([t, *(c for c in t.lefts if c.dep_ in ("aux", "neg", "advmod", "cc", "punct"))],
+                           key=lambda x: x.i)
+                while edge.i > 0 and edge.nbor(-1).dep_ in ("cc", "punct") and edge.nbor(-1).idx >= pos:
+                    edge = edge.nbor(-1)
+                return max(pos, min(end, edge.idx))
         return end
 
     # ---- arguments -------------------------------------------------------------------------
@@ -745,6 +758,10 @@ class Extractor:
         """The clause's subject group: coordinated mentions from the first one, or a pronoun's referent."""
         if ctx.subjects and (self._shares_subject(ctx, e) or self._after_coordinated_verb(ctx, b, e)):
             return [a for a in ctx.subjects if self._fits(a.iri, slots[slot])]  # "Statins lower X and reduce Y"
+        if not ctx.subjects and self._shares_subject(ctx, e):
+            span = self._first_conjunct_subject(ctx, e)
+            if span and span[0] >= b:
+                b, e = span  # "it contains purines and also raises uric acid": the subject of 'contains'
         mentions = [m for m in self._mentions_in(ctx, b, e) if self._fits(m.concept, slots[slot])]
         relative = self._relative_antecedent(ctx, mentions, b, e)
         if relative is not None:
@@ -781,6 +798,7 @@ class Extractor:
             covered = all(any(a.iri == i.iri or i.begin <= a.begin and a.end <= i.end for i in items) for a in group)
             return items if covered else group
         head = self._EXPECT.sub("", head)  # "don't expect them to cure Y": 'them' is the subject
+        head = re.sub(r"^\W*(?:[\w'’-]+\s+){0,3}?[\w'’-]+,\s*(?=(?:it|they|this|these)\b)", "", head)  # "Later, it"
         pronoun = next((p for p in sorted(pronouns["concept"], key=len, reverse=True)
                         if re.match(rf"^\W*{re.escape(p)}\b", head)), None)
         if pronoun is None and re.match(r"^\W*them\b", head):
@@ -856,6 +874,16 @@ class Extractor:
         return verb.dep_ == "conj" and verb.head.i < verb.i and verb.head.pos_ == "VERB" and not any(
             c.dep_ in ("nsubj", "nsubjpass", "expl") for c in verb.children)
 
+    def _first_conjunct_subject(self, ctx: SentenceContext, pos: int) -> tuple[int, int] | None:
+        """The span of the subject of the first verb that the verb at ``pos`` is conjoined to."""
+        verb = next((t for t in ctx.parse() if t.idx <= pos < t.idx + max(1, len(t.text))), None) if ctx.parse else None
+        while verb is not None and verb.dep_ == "conj":
+            verb = verb.head
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None) if verb is not None else None
+        if subject is None:
+            return None
+        return subject.left_edge.idx, subject.right_edge.idx + len(subject.right_edge.text)
+
     def _opening_group(self, ctx: SentenceContext, b: int, allowed: list[str]) -> list[Arg]:
         """The coordinated mentions the sentence opens with, when they stand before ``b``."""
         opening = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, allowed)]
@@ -872,7 +900,30 @@ class Extractor:
         if rel is None or any(m.begin - ctx.begin > rel for m in mentions):
             return None
         before = [m for m in mentions if m.end - ctx.begin <= rel]
-        return [self._arg(before[-1], ctx)] if before else None
+        if not before:
+            return None
+        said_of = self._copula_subject(ctx, before[-1], mentions)
+        return [self._arg(said_of or before[-1], ctx)]
+
+    def _copula_subject(self, ctx: SentenceContext, m: Mention, mentions: list[Mention]) -> Mention | None:
+        """'Gout is a type of arthritis that causes pain': the relative clause is said of the
+        copula's subject, which the predicate noun (or a 'type/kind/form of' it) only classifies."""
+        if ctx.parse is None:
+            return None
+        doc = ctx.parse()
+        t = next((t for t in doc if t.idx <= m.end - ctx.begin - 1 < t.idx + len(t.text)), None)
+        while t is not None and t.dep_ in ("compound", "amod", "nmod") and t.head != t:
+            t = t.head
+        if t is not None and t.dep_ == "pobj" and t.head.text.lower() == "of" \
+                and t.head.head.lemma_.lower() in ("type", "kind", "form", "cause", "example"):
+            t = t.head.head
+        if t is None or t.dep_ != "attr" or t.head.lemma_ != "be":
+            return None
+        subject = next((c for c in t.head.children if c.dep_ == "nsubj"), None)
+        if subject is None:
+            return None
+        return next((k for k in mentions if subject.left_edge.idx <= k.begin - ctx.begin
+                     and k.end - ctx.begin <= subject.right_edge.idx + len(subject.right_edge.text)), None)
 
     _VERB_GAP = re.compile(r"^(?:[\s,]|\b(?:\w+ly|not|never|also|still|can|may|might|could|will|would|should|must|"
                            r"do|does|did|is|are|was|were|be|been|being|has|have|had|often|sometimes|generally|"
@@ -896,6 +947,7 @@ class Extractor:
         for m in mentions[1:]:
             between = ctx.text[group[-1].end - ctx.begin:m.begin - ctx.begin].lower()
             between = self.cues.fillers.sub(" ", between)  # "colds, flu and most cases of bronchitis"
+            between = re.sub(r"^\s*(?:such as|like|e\.g\.)\s+[^,;]{1,40}(?=,)", " ", between)  # "offal such as liver, and"
             words = [w for w in re.split(r"[\s,]+", between) if w]
             if all(w in ("and", "or", "as", "well", "and/or", "both", "either") or w in self.cues.determiners for w in words):
                 group.append(m)
@@ -916,8 +968,26 @@ class Extractor:
             return [self._arg(earlier[-1], ctx)] if earlier else []
         if prev is None:
             return []
+        return self._referent_in(prev, allowed)
+
+    def _referent_in(self, prev: SentenceContext, allowed: list[str], depth: int = 0) -> list[Arg]:
+        """What a pronoun in the next sentence stands for, from ``prev``: its claims' subject, else
+        its main clause's subject (through a pronoun there, to the sentence before), else its
+        known concepts of the kind."""
         if prev.subjects:
             return [a for a in prev.subjects if self._fits(a.iri, allowed)]
+        doc = prev.parse() if prev.parse else None
+        root = next((t for t in doc if t.dep_ == "ROOT"), None) if doc is not None else None
+        subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root is not None else None
+        if subject is not None and subject.pos_ == "PRON" and subject.lower_ in ("it", "they") and depth < 2 \
+                and prev.before is not None and prev.before.section == "body":
+            # "The virus stays in the body. After chickenpox, it lies dormant. Later it can cause shingles."
+            return self._referent_in(prev.before, allowed, depth + 1)
+        if subject is not None:
+            span = (subject.left_edge.idx, subject.right_edge.idx + len(subject.right_edge.text))
+            main = [m for m in self._mentions_in(prev, *span) if self.vocab.categories(m.concept) & set(allowed)]
+            if main:
+                return self._group(prev, main, span[1])
         fitting = [m for m in prev.mentions if self._fits(m.concept, allowed) and self.vocab.categories(m.concept)]
         return self._group(prev, fitting, len(prev.text)) if fitting else []
 

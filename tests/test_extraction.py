@@ -600,3 +600,32 @@ def test_an_entry_with_its_own_tail_a_classifying_adjective_and_an_object_pronou
     assert found[("vaccines", PRED["contains"], "live virus")][0].negated, found  # 'live' names a kind
     assert found[("activated charcoal", PRED["treats"], "food poisoning")][0].negated, found
     assert not any(o == "probiotic yoghurt" for _, _, o in found), found  # 'it' is the illness, not the subject
+
+
+@pytest.mark.parametrize(("raw", "want", "never"), [
+    # a relative clause on a predicate noun is said of the copula's subject
+    ("Gout is a type of inflammatory arthritis that causes pain.", ("gout", "causes", "pain"), "arthritis"),
+    # an example inside a coordinated subject does not cut the coordination
+    ("Red meat, offal such as liver, and shellfish contain high levels of purines.",
+     ("shellfish", "contains", "purines"), None),
+    ("Red meat, offal such as liver, and shellfish contain high levels of purines.",
+     ("red meat", "contains", "purines"), None),
+    # a second verb takes the first verb's subject, here through a pronoun
+    ("Beer is linked with gout, because it contains purines and also raises uric acid.",
+     ("beer", "causes", "hyperuricaemia"), "purines"),
+    # a pronoun whose sentence before only has a pronoun subject reaches back one more sentence
+    ("The virus never leaves the body. After you recover from chickenpox, it lies dormant in the nerves. "
+     "Later, it can cause shingles.", ("virus", "causes", "shingles"), "chickenpox"),
+])
+def test_copula_subjects_examples_in_coordination_and_pronoun_chains(extractor: Extractor, raw: str,
+                                                                     want: tuple[str, str, str], never: str | None) -> None:
+    found = _claims(extractor, f"Title\n\n{raw}\n")
+    subject, predicate, obj = want
+    assert not found[(subject, PRED[predicate], obj)][0].negated, found
+    assert never is None or not any(s == never and o == obj for s, _, o in found), found
+
+
+def test_an_argument_stops_before_a_coordinated_verb(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nA preventer inhaler reduces inflammation and prevents asthma attacks.\n")
+    assert ("preventer inhaler", PRED["prevents"], "asthma attack") in found, found
+    assert ("preventer inhaler", PRED["treats"], "asthma attack") not in found, found
