@@ -762,6 +762,10 @@ class Extractor:
             span = self._first_conjunct_subject(ctx, e)
             if span and span[0] >= b:
                 b, e = span  # "it contains purines and also raises uric acid": the subject of 'contains'
+        near = re.search(r"(?:^|[,;])\s*(?:it|they|this|these)\s+(?:[\w'’]+\s+){0,3}$", ctx.text[b:e], re.IGNORECASE)
+        if near and near.start() > 0 and self._VERB_GAP.match(re.sub(r"^[,;]?\s*(?:it|they|this|these)\b", "", near.group(),
+                                                                  flags=re.IGNORECASE)):
+            b += near.start() + 1  # "In older people, pregnant women and others, it can lead to Y": the pronoun
         mentions = [m for m in self._mentions_in(ctx, b, e) if self._fits(m.concept, slots[slot])]
         relative = self._relative_antecedent(ctx, mentions, b, e)
         if relative is not None:
@@ -1055,6 +1059,12 @@ class Extractor:
                              re.IGNORECASE)
             if named:
                 pb += named.end()  # "a yeast called Malassezia": the argument is the name
+            if self._ANAPHOR.fullmatch(text[pb:pe].strip()) and "condition" in slots[slot]:
+                referent = self._condition_in_view(ctx)
+                if referent:  # "They can shorten the illness" under "If you get flu": the flu
+                    out.append(Arg(referent, ctx.begin + pb, ctx.begin + pe))
+                    last_was_arg = True
+                    continue
             known = self._mentions_in(ctx, pb, pe)
             found: list[Arg]
             mentions = [m for m in known if self._fits(m.concept, slots[slot])]
@@ -1087,6 +1097,16 @@ class Extractor:
         for a in out:
             unique.setdefault(a.iri, a)
         return list(unique.values())
+
+    _ANAPHOR = re.compile(r"(?:the|this|that|your)\s+(?:illness|disease|condition)", re.IGNORECASE)
+
+    def _condition_in_view(self, ctx: SentenceContext) -> str | None:
+        """The condition 'the illness' stands for: the nearest heading's, else the page's."""
+        for h in reversed(ctx.headings):
+            for m in h.mentions:
+                if "condition" in self.vocab.categories(m.concept):
+                    return m.concept
+        return ctx.topic_condition
 
     def _inner_asides(self, ctx: SentenceContext, b: int, e: int) -> list[tuple[int, int]]:
         """Parenthesised asides in ``[b, e)`` between a modifier and the noun it modifies."""
@@ -1146,7 +1166,8 @@ class Extractor:
                  and "condition" in self.vocab.categories(k.concept)] \
             if "treatment" in self.vocab.categories(m.concept) else []
         t = self._before_aside(doc, first.i)
-        while t is not None and t.idx >= b and t.dep_ in ("amod", "compound", "nmod") and begin <= t.head.idx < end \
+        while t is not None and t.idx >= b and t.dep_ in ("amod", "compound", "nmod") \
+                and (begin <= t.head.idx < end or start is not None and start <= t.head.idx < end) \
                 and (t.pos_ == "NOUN" or t.pos_ == "ADJ" and (self._RELATIONAL.search(t.text)
                                                                or t.text.lower() in self.cues.classifying)
                      or any(kb <= t.idx < ke for kb, ke in known)) \

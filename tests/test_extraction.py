@@ -629,3 +629,22 @@ def test_an_argument_stops_before_a_coordinated_verb(extractor: Extractor) -> No
     found = _claims(extractor, "Title\n\nA preventer inhaler reduces inflammation and prevents asthma attacks.\n")
     assert ("preventer inhaler", PRED["prevents"], "asthma attack") in found, found
     assert ("preventer inhaler", PRED["treats"], "asthma attack") not in found, found
+
+
+@pytest.mark.parametrize(("raw", "subject", "predicate", "obj", "negated"), [
+    # a pronoun right before the verb wins over the nouns of an opening phrase
+    ("Title\n\nFlu is common.\n\nIn older people, pregnant women and people with diabetes, it can lead to "
+     "pneumonia.\n", "influenza", "causes", "pneumonia", False),
+    ("Title\n\nGoing out with wet hair won\u2019t give you flu.\n", "wet hair", "causes", "influenza", True),
+    ("Title\n\nMyth: Vitamin C will stop you catching flu.\n", "vitamin C", "prevents", "influenza", True),
+    # a chain of modifiers names the kind ('nasal' modifies 'spray')
+    ("Title\n\nThe nasal spray vaccine contains gelatine.\n", "nasal spray vaccine", "contains", "gelatine", False),
+    # 'the illness' is the condition of the heading it stands under
+    ("Title\n\nGout is common.\n\n## If you get flu\n\nAntivirals can shorten the illness.\n", "antivirals", "treats",
+     "influenza", False),
+])
+def test_pronouns_before_the_verb_give_you_stop_you_and_the_illness(extractor: Extractor, raw: str, subject: str,
+                                                                     predicate: str, obj: str, negated: bool) -> None:
+    found = _claims(extractor, raw, "t.md")
+    assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
+    assert not any(o in ("illness", "diabetes") or s in ("diabetes", "pregnancy") for s, _, o in found), found
