@@ -795,6 +795,9 @@ class Extractor:
             kind_start = self._classified(ctx, first, b)
             if kind_start is not None and kind_start < start:
                 start = kind_start  # "the shingles vaccine": the modifier names which vaccine
+            if re.search(r"\S.*(?:,|\band\b|\bor\b)\s*[\"']?\s*$", ctx.text[b:start]) \
+                    and not any(self._fits(k.concept, slots[slot]) for k in self._mentions_in(ctx, b, start)):
+                start = b  # "colon cleansing or detox teas": a first conjunct no vocabulary entry names
             inverted = self.cues.inverting.search(ctx.text, b, start)
             if inverted:  # "Infrequent hair washing can ...": the phrase, never the bare concept
                 return self._list_args(ctx, inverted.start(), e, slots, slot, minter, result, strip_verbs=True)
@@ -1180,7 +1183,7 @@ class Extractor:
             t = self._before_aside(doc, t.i)
             if t is None:
                 break
-        if start is not None and t.idx < start and (t.text == "-" or not t.whitespace_):
+        if start is not None and t.idx < start and (t.text == "-" or not t.whitespace_ and t.text not in "\"'"):
             return None  # the modifier is the tail of a hyphenated word ('long-term'): no kind named
         return start
 
@@ -1188,6 +1191,8 @@ class Extractor:
     def _before_aside(doc: Any, i: int) -> Any | None:
         """The token before ``doc[i]``, past one parenthesised aside of up to four tokens."""
         j = i - 1
+        if j >= 1 and doc[j].text in "\"'" and doc[j - 1].text.isalpha():
+            j -= 1  # 'a "detox" tea': the quoted word still modifies the noun
         if j >= 0 and doc[j].text == ")":
             k = j - 1
             while k >= 0 and j - k <= 5 and doc[k].text not in "()":
@@ -1243,7 +1248,8 @@ class Extractor:
             return []
         if words[-1].lower() in self.cues.raw.get("condition_aspects", []) and "condition" in slots[slot]:
             return [Arg(ctx.topic_condition, ctx.begin + b, ctx.begin + e)] if ctx.topic_condition else []
-        head = self._phrase_head(ctx, b, e, words)
+        head = self._phrase_head(ctx, b, e, words, substance=CATEGORY_OF_TYPE.get(kind if isinstance(kind, str) else "")
+                                 == "ingredient")
         if head is None:
             return []  # the phrase does not end in a noun ('go', 'found', 'lining swells'): not a concept
         if head.tag_ in ("NNS", "NNPS") and head.lemma_.isalpha() and words[-1].lower().startswith(head.lemma_[:3].lower()):
@@ -1276,7 +1282,8 @@ class Extractor:
         words = [w for w in re.findall(r"[\w'’-]+", rest.lower()) if w not in self.cues.determiners]
         return not self._strip_aux(words)
 
-    def _phrase_head(self, ctx: SentenceContext, b: int, e: int, words: list[str]) -> Any | None:
+    def _phrase_head(self, ctx: SentenceContext, b: int, e: int, words: list[str],
+                     substance: bool = False) -> Any | None:
         """The token of the phrase's last word when the parse tags it a noun, else None."""
         if ctx.parse is None:
             return None
@@ -1285,8 +1292,10 @@ class Extractor:
         at = ctx.text.rfind(last, b, e)
         end = at + len(last) - 1  # the word's last character: 'exercise-induced' is headed by 'induced'
         token = next((t for t in doc if t.idx <= end < t.idx + max(1, len(t.text))), None) if at >= 0 else None
-        if token is None or token.pos_ not in ("NOUN", "PROPN"):
-            return None
+        nominal = substance and token is not None and token.pos_ == "ADJ" and len(words) == 1 and token.dep_ in (
+            "dobj", "nsubj", "nsubjpass", "pobj", "attr") and token.head.pos_ in ("VERB", "AUX", "ADP")
+        if token is None or token.pos_ not in ("NOUN", "PROPN") and not nominal:
+            return None  # (an 'adjective' alone in a substance's place is a mis-tagged noun: 'contain sorbitol')
         first = next((t for t in doc if t.idx >= b and not t.is_space), None)
         if len(words) > 1 and first is not None and first.tag_ in ("VBG", "VB", "VBP") and first.pos_ == "VERB" \
                 and token.head == first:

@@ -648,3 +648,12 @@ def test_pronouns_before_the_verb_give_you_stop_you_and_the_illness(extractor: E
     found = _claims(extractor, raw, "t.md")
     assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
     assert not any(o in ("illness", "diabetes") or s in ("diabetes", "pregnancy") for s, _, o in found), found
+
+
+def test_quoted_modifiers_unnamed_first_conjuncts_and_mis_tagged_substances(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nThere\u2019s no evidence that colon cleansing or \u201cdetox\u201d teas treat "
+                               "constipation.\n\nPrunes contain sorbitol, a natural sugar that draws water in.\n")
+    assert found[("colon cleansing", PRED["treats"], "constipation")][0].negated, found
+    assert found[("detox tea", PRED["treats"], "constipation")][0].negated, found
+    assert ("prunes", PRED["contains"], "sorbitol") in found, found
+    assert not any(o == "sugar" for _, _, o in found), found  # the appositive only says what sorbitol is
