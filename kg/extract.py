@@ -559,6 +559,11 @@ class Extractor:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("measure") and "right" in pattern:
             args[pattern["right"]] = [high for a in args[pattern["right"]] if (high := self._high(a, result))]
+        if "implied" in pattern:  # "makes your hair fall out", "keeps you awake": the trigger names the argument
+            implied = self.vocab.index.get(tuple(fold(pattern["implied"]["label"])))
+            if implied is None:
+                return []
+            args[pattern["implied"]["slot"]] = [Arg(implied, ctx.begin + m.start(), ctx.begin + m.end())]
         if "topic" in pattern:
             args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
         if "topic_condition" in pattern:

@@ -657,3 +657,14 @@ def test_quoted_modifiers_unnamed_first_conjuncts_and_mis_tagged_substances(extr
     assert found[("detox tea", PRED["treats"], "constipation")][0].negated, found
     assert ("prunes", PRED["contains"], "sorbitol") in found, found
     assert not any(o == "sugar" for _, _, o in found), found  # the appositive only says what sorbitol is
+
+
+@pytest.mark.parametrize(("sentence", "subject", "obj", "negated"), [
+    ("Myth: Dandruff makes your hair fall out.", "dandruff", "hair loss", True),
+    ("An afternoon coffee can still keep you awake at bedtime.", "coffee", "insomnia", False),
+    ("Eating fat doesn\u2019t make you fat.", "fat", "weight gain", True),
+])
+def test_a_trigger_that_names_its_own_object(extractor: Extractor, sentence: str, subject: str, obj: str,
+                                             negated: bool) -> None:
+    found = _claims(extractor, f"Title\n\n{sentence}\n")
+    assert found[(subject, PRED["causes"], obj)][0].negated is negated, found
