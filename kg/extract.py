@@ -527,11 +527,14 @@ class Extractor:
             slots = {**slots, "mint_subject": None, "mint_object": None}
         if pattern.get("either_way"):  # 'it is linked to Y': either side may be the cause, a drug included
             either = sorted(set(slots["subject"]) | set(slots["object"]))
-            slots = {**slots, "subject": either, "object": either}
+            # a phrase no vocabulary entry names is typed as a condition on either side: linked to a
+            # known condition it gives no direction, so no claim ('coeliac disease is associated with weaker bones')
+            slots = {**slots, "subject": either, "object": either, "mint_subject": slots["mint_object"]}
         if pattern.get("measure"):  # 'lowers LDL cholesterol': any known measurement, mapped to its condition below
             slots = {**slots, pattern["right"]: ["ingredient", "condition", "mechanism", "anatomy", "cause"],
                      f"mint_{pattern['right']}": None}
         clause_start = self._conjoined_clause_start(ctx, m.start(), self._clause_start(ctx.text, m.start()))
+        clause_start = self._subject_start(ctx, clause_start, m.start())
         right_end = self._next_clause(ctx, m.end(), self._clause_end(ctx.text, m.end()))
         args: dict[str, list[Arg]] = {"subject": [], "object": []}
         if "left" in pattern:
@@ -692,6 +695,24 @@ class Extractor:
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
         return pos + m.start() if m else len(text)
 
+    def _subject_start(self, ctx: SentenceContext, start: int, pos: int) -> int:
+        """Back to where the trigger verb's subject begins when a clause boundary ('and') falls
+        inside that subject ('Dairy products, tinned fish, and green vegetables contain calcium')."""
+        if ctx.parse is None:
+            return start
+        doc = ctx.parse()
+        verb = next((t for t in doc if t.idx <= pos < t.idx + max(1, len(t.text))), None)
+        while verb is not None and verb.pos_ != "VERB" and verb.i + 1 < len(doc) and verb.idx < pos + 12:
+            verb = doc[verb.i + 1]  # 'can cause': the auxiliary's verb
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None) if verb is not None else None
+        if subject is None or subject.left_edge.idx >= start or subject.pos_ not in ("NOUN", "PROPN") \
+                or not re.search(r"(?:,|\band\b|\bor\b)\s*$", ctx.text[subject.left_edge.idx:start]):
+            return start  # only a coordination inside the subject, never a complementizer ('found that X')
+        inside = {t.i for t in subject.subtree}
+        if all(t.i in inside for t in doc if subject.left_edge.idx <= t.idx < start):
+            return subject.left_edge.idx
+        return start
+
     def _conjoined_clause_start(self, ctx: SentenceContext, pos: int, start: int) -> int:
         """Where the trigger's clause starts when it is the second of two coordinated clauses with
         their own subjects ('X does not cause Y, and Z won't make W any better'): at its subject,
@@ -800,9 +821,8 @@ class Extractor:
             kind_start = self._classified(ctx, first, b)
             if kind_start is not None and kind_start < start:
                 start = kind_start  # "the shingles vaccine": the modifier names which vaccine
-            if re.search(r"\S.*(?:,|\band\b|\bor\b)\s*[\"']?\s*$", ctx.text[b:start]) \
-                    and not any(self._fits(k.concept, slots[slot]) for k in self._mentions_in(ctx, b, start)):
-                start = b  # "colon cleansing or detox teas": a first conjunct no vocabulary entry names
+            if re.search(r"\S.*(?:,|\band\b|\bor\b)\s*[\"']?\s*$", ctx.text[b:start]):
+                start = b  # "colon cleansing or detox teas", "Dairy products, tinned fish with bones, and ...": every conjunct
             inverted = self.cues.inverting.search(ctx.text, b, start)
             if inverted:  # "Infrequent hair washing can ...": the phrase, never the bare concept
                 return self._list_args(ctx, inverted.start(), e, slots, slot, minter, result, strip_verbs=True)
@@ -1065,8 +1085,12 @@ class Extractor:
                 pe = tail.start()  # "extra mucus during a cold": the argument is the phrase before the tail
             named = re.match(r"\s*(?:an?|the)?\s*(?:[\w-]+\s+){0,4}?(?:called|named|known as)\s+", text[pb:pe],
                              re.IGNORECASE)
+            named_kind = None
             if named:
-                pb += named.end()  # "a yeast called Malassezia": the argument is the name
+                # "a yeast called Malassezia": the argument is the name, of the kind the noun before it names
+                named_kind = next((k for m in self._mentions_in(ctx, pb, pb + named.end())
+                                   if (k := self._kind_of(m.concept, slots[slot]))), None)
+                pb += named.end()
             if self._ANAPHOR.fullmatch(text[pb:pe].strip()) and "condition" in slots[slot]:
                 referent = self._condition_in_view(ctx)
                 if referent:  # "They can shorten the illness" under "If you get flu": the flu
@@ -1098,7 +1122,8 @@ class Extractor:
             elif mentions:
                 found = [self._arg(mentions[0], ctx)]
             else:
-                found = self._mint_from(ctx, pb, pe, slots, slot, minter, result, strip_verbs=strip_verbs)
+                found = self._mint_from(ctx, pb, pe, slots, slot, minter, result, strip_verbs=strip_verbs,
+                                        kind=named_kind)
             out.extend(found)
             last_was_arg = bool(found)
         unique: dict[str, Arg] = {}
@@ -1253,6 +1278,9 @@ class Extractor:
             return []
         if words[-1].lower() in self.cues.raw.get("condition_aspects", []) and "condition" in slots[slot]:
             return [Arg(ctx.topic_condition, ctx.begin + b, ctx.begin + e)] if ctx.topic_condition else []
+        if ctx.parse is not None and any(t.pos_ == "VERB" and (t.tag_ in ("VBZ", "VBP", "VBD") or t.dep_ == "ROOT" and t.tag_ == "VB")
+                                         and b <= t.idx < e and t.text in words for t in ctx.parse()):
+            return []  # a finite verb inside: a clause, not a concept ('tai chi reduce the risk of falls')
         head = self._phrase_head(ctx, b, e, words, substance=CATEGORY_OF_TYPE.get(kind if isinstance(kind, str) else "")
                                  == "ingredient")
         if head is None:

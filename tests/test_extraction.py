@@ -668,3 +668,12 @@ def test_a_trigger_that_names_its_own_object(extractor: Extractor, sentence: str
                                              negated: bool) -> None:
     found = _claims(extractor, f"Title\n\n{sentence}\n")
     assert found[(subject, PRED["causes"], obj)][0].negated is negated, found
+
+
+def test_an_undirected_link_to_an_unnamed_phrase_and_a_clause_is_no_concept(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nConditions such as coeliac disease are also associated with weaker bones.\n\n"
+                               "Strength training protects against bone loss, and balance exercises like tai chi "
+                               "reduce the risk of falls.\n")
+    assert not any(o in ("coeliac disease", "celiac disease") for _, _, o in found), found  # never reversed
+    assert ("strength training", PRED["prevents"], "bone loss") in found, found
+    assert not any(o and "reduce" in o for _, _, o in found), found  # a clause with its verb is no concept
