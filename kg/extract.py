@@ -305,6 +305,11 @@ class Extractor:
             add(claim)
         for claim in self._framed_lists(contexts, result, minter):
             add(claim)
+        # a phrase minted on the way to a claim that was not made is no concept of the page
+        untyped = {iri for iri, c in result.minted.items() if c.types == (self._UNTYPED,)}
+        result.claims = [c for c in result.claims if c.subject not in untyped and c.object not in untyped]
+        used = {iri for c in result.claims for iri in (c.subject, c.object)}
+        result.minted = {iri: c for iri, c in result.minted.items() if iri in used}
         return result
 
     _INSTANCE_INTRO = re.compile(r"^\W*(?:these|they|those|examples|such\s+\w+)\s+(?:can\s+|may\s+|might\s+)?"
@@ -525,6 +530,8 @@ class Extractor:
         slots = self.cues.raw["slots"][name]
         if pattern.get("mint") is False:  # a loose verb ('helps'): only vocabulary concepts as its arguments
             slots = {**slots, "mint_subject": None, "mint_object": None}
+        if name == "distinctFrom":  # 'Glue ear is not the same as an ear infection': an unnamed side is minted
+            slots = {**slots, "mint_subject": self._UNTYPED, "mint_object": self._UNTYPED}
         if pattern.get("either_way"):  # 'it is linked to Y': either side may be the cause, a drug included
             either = sorted(set(slots["subject"]) | set(slots["object"]))
             # a phrase no vocabulary entry names is typed as a condition on either side: linked to a
@@ -562,6 +569,12 @@ class Extractor:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("measure") and "right" in pattern:
             args[pattern["right"]] = [high for a in args[pattern["right"]] if (high := self._high(a, result))]
+        if pattern.get("right") == "object" and not per_item and name in ("treats", "prevents") and not args["object"]:
+            # "kills the bacteria that cause acne", "protects against the germs that cause Y": Y
+            via = self._CAUSE_OF.match(ctx.text, m.end())
+            if via and any("cause" in self.vocab.categories(k.concept) for k in self._mentions_in(ctx, m.end(), via.end())):
+                args["object"] = self._list_args(ctx, via.end(), self._clause_end(ctx.text, via.end()), slots, "object",
+                                                 minter, result)
         if "implied" in pattern:  # "makes your hair fall out", "keeps you awake": the trigger names the argument
             implied = self.vocab.index.get(tuple(fold(pattern["implied"]["label"])))
             if implied is None:
@@ -581,6 +594,8 @@ class Extractor:
                                                 or self._salient(args, salience, ["treatment"]))
         if "salient" in pattern:
             args[pattern["salient"]] = self._salient(args, salience, slots[pattern["salient"]])
+        if name == "distinctFrom" and not self._typed_by_other_side(args, result):
+            return []
         if not args["subject"] or not args["object"]:
             return []
         if "left" in pattern and args[pattern["left"]]:
@@ -854,6 +869,31 @@ class Extractor:
                                strip_verbs=True)
 
     _EXPECT = re.compile(r"^\W*(?:(?:do not|don't|never)\s+)?(?:expect|rely on|count on)\s+", re.IGNORECASE)
+
+    _UNTYPED = "urn:healthkg:untyped"  # a minted concept's kind until the claim gives it one
+
+    def _typed_by_other_side(self, args: dict[str, list[Arg]], result: Extraction) -> bool:
+        """A concept minted on one side of 'X is not the same as Y' takes the other side's kind
+        ('glue ear' vs 'ear infection': a condition); with both sides unnamed there is no claim."""
+        def untyped(a: Arg) -> bool:
+            return a.iri in result.minted and result.minted[a.iri].types == (self._UNTYPED,)
+
+        sides = [args["subject"], args["object"]]
+        if not all(sides):
+            return True
+        for side, other in ((sides[0], sides[1]), (sides[1], sides[0])):
+            known = [a for a in other if not untyped(a)]
+            for a in side:
+                if untyped(a):
+                    if not known:
+                        return False
+                    kinds = self._categories_types(known[0].iri, result)
+                    result.minted[a.iri] = replace(result.minted[a.iri], types=kinds)
+        return True
+
+    def _categories_types(self, iri: str, result: Extraction) -> tuple[str, ...]:
+        concept = result.minted.get(iri) or self.vocab.concepts.get(iri)
+        return concept.types if concept else ()
 
     def _determiner_at(self, ctx: SentenceContext, pos: int) -> bool:
         """Whether the first word at or after ``pos`` determines a noun ('this valve')."""
@@ -1131,6 +1171,9 @@ class Extractor:
             unique.setdefault(a.iri, a)
         return list(unique.values())
 
+    _CAUSE_OF = re.compile(r"\s*(?:[\w'’-]+\s+){0,6}?(?:that|which)\s+(?:can\s+|may\s+|often\s+|commonly\s+)?"
+                           r"(?:cause|causes|lead\s+to|leads\s+to|trigger|triggers)\s+", re.IGNORECASE)
+
     _ANAPHOR = re.compile(r"(?:the|this|that|your)\s+(?:illness|disease|condition)", re.IGNORECASE)
 
     def _condition_in_view(self, ctx: SentenceContext) -> str | None:
@@ -1250,7 +1293,7 @@ class Extractor:
         kind = kind or slots[f"mint_{slot}"]
         phrase = self.cues.fillers.sub(" ", re.sub(r"\s*\([^()]{0,40}\)", " ", ctx.text[b:e]))
         phrase = re.split(r"\s(?:on|in|at|for|after|within|during|over|under|around|from|into|with|without|by|"
-                          r"than|because|before|while|until)\s", " " + phrase + " ", maxsplit=1)[0]
+                          r"than|because|before|while|until|despite|unlike|except)\s", " " + phrase + " ", maxsplit=1)[0]
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", phrase)
         lowered = [w.lower() for w in words]
         if any(w in self.cues.non_entity_anywhere or w[0].isdigit() for w in lowered) or (
@@ -1299,7 +1342,7 @@ class Extractor:
         label = label if any(c.isupper() for c in label[1:]) else label.lower()
         iri = minter.concept(label)
         variants = tuple(" ".join(v) for v in number_variants(fold(label)))
-        if iri not in result.minted:
+        if iri not in result.minted or result.minted[iri].types == (self._UNTYPED,):
             result.minted[iri] = Concept(iri, label, (kind,) if isinstance(kind, str) else kind, variants, minted=True)
         return iri
 
@@ -1327,7 +1370,10 @@ class Extractor:
         token = next((t for t in doc if t.idx <= end < t.idx + max(1, len(t.text))), None) if at >= 0 else None
         nominal = substance and token is not None and token.pos_ == "ADJ" and len(words) == 1 and token.dep_ in (
             "dobj", "nsubj", "nsubjpass", "pobj", "attr") and token.head.pos_ in ("VERB", "AUX", "ADP")
-        if token is None or token.pos_ not in ("NOUN", "PROPN") and not nominal:
+        # a lone gerund as an argument names an activity ('Teething doesn't cause ...', 'Breastfeeding may ...')
+        gerund = token is not None and token.tag_ == "VBG" and len(words) == 1 and token.dep_ in (
+            "nsubj", "nsubjpass", "dobj", "pobj", "conj") and not any(c.dep_ in ("dobj", "prep") for c in token.children)
+        if token is None or token.pos_ not in ("NOUN", "PROPN") and not nominal and not gerund:
             return None  # (an 'adjective' alone in a substance's place is a mis-tagged noun: 'contain sorbitol')
         first = next((t for t in doc if t.idx >= b and not t.is_space), None)
         if len(words) > 1 and first is not None and first.tag_ in ("VBG", "VB", "VBP") and first.pos_ == "VERB" \

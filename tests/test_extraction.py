@@ -677,3 +677,31 @@ def test_an_undirected_link_to_an_unnamed_phrase_and_a_clause_is_no_concept(extr
     assert not any(o in ("coeliac disease", "celiac disease") for _, _, o in found), found  # never reversed
     assert ("strength training", PRED["prevents"], "bone loss") in found, found
     assert not any(o and "reduce" in o for _, _, o in found), found  # a clause with its verb is no concept
+
+
+@pytest.mark.parametrize(("sentence", "subject", "predicate", "obj", "negated"), [
+    ("Teething doesn\u2019t cause ear infections either.", "teething", "causes", "ear infection", True),  # a gerund
+    ("Breastfeeding may reduce the risk of ear infections.", "breastfeeding", "prevents", "ear infection", False),
+    # what a treatment does to the germs that cause Y, it does to Y
+    ("Benzoyl peroxide kills the bacteria that cause acne.", "benzoyl peroxide", "treats", "acne", False),
+    ("The pneumococcal vaccine protects against some of the bacteria that cause ear infections.",
+     "pneumococcal vaccine", "prevents", "ear infection", False),
+    # an unnamed side of 'not the same as' takes the other side's kind
+    ("Glue ear is not the same as an ear infection, despite the name.", "glue ear", "distinctFrom", "ear infection",
+     False),
+])
+def test_gerunds_germs_that_cause_and_unnamed_distinct_sides(extractor: Extractor, sentence: str, subject: str,
+                                                             predicate: str, obj: str, negated: bool) -> None:
+    article = parse_article(f"Title\n\n{sentence}\n".encode(), "t.txt")
+    result = extractor.extract(article, Minter(BASE_IRI))
+    found = _claims(extractor, f"Title\n\n{sentence}\n")
+    assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
+    used = {iri for c in result.claims for iri in (c.subject, c.object)}
+    assert set(result.minted) <= used, result.minted  # no minted concept without a claim ('the name')
+    assert all(c.types and all(t.startswith("http") for t in c.types) for c in result.minted.values())
+
+
+def test_both_sides_unnamed_is_no_distinct_claim(extractor: Extractor) -> None:
+    result = extractor.extract(parse_article(b"Title\n\nA frobble is different from a wibble.\n", "t.txt"),
+                               Minter(BASE_IRI))
+    assert not result.claims and not result.minted, (result.claims, result.minted)
