@@ -807,6 +807,7 @@ class Extractor:
         if near and near.start() > 0 and self._VERB_GAP.match(re.sub(r"^[,;]?\s*(?:it|they|this|these)\b", "", near.group(),
                                                                   flags=re.IGNORECASE)):
             b += near.start() + 1  # "In older people, pregnant women and others, it can lead to Y": the pronoun
+        e = self._locative_tail(ctx, b, e)  # "Some fragrances in sunscreen can cause Y": not the sunscreen
         mentions = [m for m in self._mentions_in(ctx, b, e) if self._fits(m.concept, slots[slot])]
         relative = self._relative_antecedent(ctx, mentions, b, e)
         if relative is not None:
@@ -862,6 +863,10 @@ class Extractor:
             main = self._main_clause_antecedent(ctx, b, e, slots[slot])
             if main:
                 return main  # "Don't give ibuprofen ..., because it is linked to Y": the main clause's noun
+        if pronoun == "both" and prev is not None and not ctx.subjects:
+            pair = self._clause_subjects(prev, slots[slot])
+            if len(pair) == 2:
+                return pair  # "UVB burns the skin, while UVA goes deeper. Both contribute to skin cancer."
         if pronoun:
             return self._resolve(ctx, prev, slots[slot], result)
         first_piece = ctx.text.find(",", b, e)
@@ -894,6 +899,32 @@ class Extractor:
     def _categories_types(self, iri: str, result: Extraction) -> tuple[str, ...]:
         concept = result.minted.get(iri) or self.vocab.concepts.get(iri)
         return concept.types if concept else ()
+
+    def _clause_subjects(self, ctx: SentenceContext, allowed: list[str]) -> list[Arg]:
+        """The known concepts that are subjects of the sentence's verbs, conjuncts included."""
+        if ctx.parse is None:
+            return []
+        out: dict[str, Arg] = {}
+        for t in ctx.parse():
+            if t.dep_ in ("nsubj", "nsubjpass") or t.dep_ == "conj" and t.head.dep_ in ("nsubj", "nsubjpass"):
+                for m in self._mentions_in(ctx, t.left_edge.idx, t.idx + len(t.text)):
+                    if m.end - ctx.begin == t.idx + len(t.text) and self.vocab.categories(m.concept) & set(allowed):
+                        out.setdefault(m.concept, self._arg(m, ctx))
+        return list(out.values())
+
+    def _locative_tail(self, ctx: SentenceContext, b: int, e: int) -> int:
+        """Where a subject's locative modifier starts ('fragrances [in sunscreen]'), when the noun
+        it modifies is named by no vocabulary entry but the place is: the subject is the noun."""
+        if ctx.parse is None:
+            return e
+        spans = [(m.begin - ctx.begin, m.end - ctx.begin) for m in ctx.mentions]
+        named = lambda t: any(mb <= t.idx < me for mb, me in spans)  # noqa: E731
+        for t in ctx.parse():
+            if b <= t.idx < e and t.dep_ == "prep" and t.lower_ in ("in", "on", "inside", "within") \
+                    and t.head.pos_ in ("NOUN", "PROPN") and b <= t.head.idx < t.idx \
+                    and any(c.dep_ == "pobj" and named(c) for c in t.children):
+                return t.idx
+        return e
 
     def _determiner_at(self, ctx: SentenceContext, pos: int) -> bool:
         """Whether the first word at or after ``pos`` determines a noun ('this valve')."""

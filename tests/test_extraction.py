@@ -705,3 +705,11 @@ def test_both_sides_unnamed_is_no_distinct_claim(extractor: Extractor) -> None:
     result = extractor.extract(parse_article(b"Title\n\nA frobble is different from a wibble.\n", "t.txt"),
                                Minter(BASE_IRI))
     assert not result.claims and not result.minted, (result.claims, result.minted)
+
+
+def test_a_subject_is_not_its_locative_modifier_and_both_stands_for_two_subjects(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nCaffeine in coffee can cause insomnia.\n\nUVB rays burn the skin, while "
+                               "UVA rays go deeper and cause wrinkles. Both contribute to skin cancer.\n")
+    assert ("caffeine", PRED["causes"], "insomnia") in found, found
+    assert ("coffee", PRED["causes"], "insomnia") not in found, found
+    assert {("UVB", "skin cancer"), ("UVA", "skin cancer")} <= {(s, o) for s, p, o in found if p == PRED["causes"]}, found
