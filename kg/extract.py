@@ -594,6 +594,10 @@ class Extractor:
                                                 or self._salient(args, salience, ["treatment"]))
         if "salient" in pattern:
             args[pattern["salient"]] = self._salient(args, salience, slots[pattern["salient"]])
+        if pattern.get("left") == "subject" and len(args["subject"]) == 1:
+            # "Some health conditions can raise cholesterol too, including diabetes and ...": the examples
+            # of a class named as the subject are the subjects
+            args["subject"] = self._class_examples(ctx, args["subject"][0], m.end(), slots) or args["subject"]
         if name == "distinctFrom" and not self._typed_by_other_side(args, result):
             return []
         if not args["subject"] or not args["object"]:
@@ -900,6 +904,26 @@ class Extractor:
         concept = result.minted.get(iri) or self.vocab.concepts.get(iri)
         return concept.types if concept else ()
 
+    _CLASS_NOUNS = frozenset({"condition", "conditions", "illness", "illnesses", "disease", "diseases", "medicine",
+                              "medicines", "medication", "medications", "drug", "drugs", "food", "foods",
+                              "infection", "infections", "supplement", "supplements", "treatment", "treatments"})
+
+    def _class_examples(self, ctx: SentenceContext, subject: Arg, after: int, slots: dict[str, Any]) -> list[Arg]:
+        """The examples a sentence gives, on its verb, of a subject that names a class ('Some
+        conditions ..., including X and Y'), when they are of the kind the subject slot takes."""
+        words = re.findall(r"[a-z]+", ctx.text[subject.begin - ctx.begin:subject.end - ctx.begin].lower())
+        if not words or words[-1] not in self._CLASS_NOUNS or ctx.parse is None:
+            return []
+        marker = next((t for t in ctx.parse() if t.idx >= after and t.lower_ in ("including", "like", "as")
+                       and t.dep_ == "prep" and t.head.pos_ in ("VERB", "AUX")
+                       and ctx.text[:t.idx].rstrip().endswith((",", "such"))), None)
+        if marker is None:
+            return []
+        end = self._clause_end(ctx.text, marker.idx + len(marker.text))
+        found = [self._arg(m, ctx) for m in self._mentions_in(ctx, marker.idx, end)
+                 if self.vocab.categories(m.concept) & set(slots["subject"])]
+        return list({a.iri: a for a in found}.values())
+
     def _clause_subjects(self, ctx: SentenceContext, allowed: list[str]) -> list[Arg]:
         """The known concepts that are subjects of the sentence's verbs, conjuncts included."""
         if ctx.parse is None:
@@ -1143,6 +1167,12 @@ class Extractor:
         for pb, pe, sep_before in pieces:
             if not text[pb:pe].strip():
                 continue
+            if sep_before == "(" and out and last_was_arg and self._ABBREVIATION.fullmatch(text[pb:pe].strip()):
+                # "familial hypercholesterolaemia (FH)": the abbreviation names the concept before it
+                minted = result.minted.get(out[-1].iri)
+                if minted is not None and text[pb:pe].strip() not in minted.alt_labels:
+                    result.minted[out[-1].iri] = replace(minted, alt_labels=(*minted.alt_labels, text[pb:pe].strip()))
+                continue
             if sep_before in EXAMPLE_MARKERS and last_was_arg and not self._same_kind(ctx, out[-1], pb, pe, result):
                 break  # "wrinkles caused by muscle movement, such as frown lines": examples of the other slot
             if sep_before in EXAMPLE_MARKERS and negated_piece:
@@ -1201,6 +1231,8 @@ class Extractor:
         for a in out:
             unique.setdefault(a.iri, a)
         return list(unique.values())
+
+    _ABBREVIATION = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9-]{1,7}")
 
     _CAUSE_OF = re.compile(r"\s*(?:[\w'’-]+\s+){0,6}?(?:that|which)\s+(?:can\s+|may\s+|often\s+|commonly\s+)?"
                            r"(?:cause|causes|lead\s+to|leads\s+to|trigger|triggers)\s+", re.IGNORECASE)

@@ -713,3 +713,17 @@ def test_a_subject_is_not_its_locative_modifier_and_both_stands_for_two_subjects
     assert ("caffeine", PRED["causes"], "insomnia") in found, found
     assert ("coffee", PRED["causes"], "insomnia") not in found, found
     assert {("UVB", "skin cancer"), ("UVA", "skin cancer")} <= {(s, o) for s, p, o in found if p == PRED["causes"]}, found
+
+
+def test_an_abbreviation_names_a_minted_concept_and_a_class_subject_stands_for_its_examples(
+        extractor: Extractor) -> None:
+    raw = ("Title\n\nFamilial frobnosis (FF) is caused by a faulty gene.\n\nSome health conditions can raise "
+           "cholesterol too, including type 2 diabetes and kidney disease.\n\nBeing slim does not protect you from "
+           "gout.\n")
+    article = parse_article(raw.encode(), "t.txt")
+    result = extractor.extract(article, Minter(BASE_IRI))
+    minted = {c.label: c for c in result.minted.values()}
+    assert "FF" not in minted and "FF" in minted["familial frobnosis"].alt_labels, minted  # one concept, not two
+    found = _claims(extractor, raw)
+    subjects = {s for s, p, o in found if o == "high cholesterol"}
+    assert {"type 2 diabetes", "chronic kidney disease"} <= subjects and "medical condition" not in subjects, found
