@@ -458,6 +458,9 @@ class Extractor:
         doc = item.parse() if item.parse else None
         if doc is None:
             return True
+        head = item.text[:cut].strip(" .")
+        if any(m.text.lower() == head.lower() for m in item.mentions):
+            return True  # 'house dust mites': a vocabulary name whatever the parse makes of 'house'
         part = [t for t in doc if t.idx < cut]
 
         def verb_root(t: Any) -> bool:  # a participle opening a noun ('skipped meals') is no verb root
@@ -709,7 +712,8 @@ class Extractor:
         hit = re.search(extra, text[pos:], re.IGNORECASE) if extra else None
         if hit:
             text = text[:pos + hit.start()]
-        m = re.search(r"[;:]|\.(?:\s|$)|\b(?:which|who|that|but|while|whereas|because|although|so that|if|unless|when"
+        m = re.search(r"[;:]|\.(?:\s|$)|,\s*(?:particularly|especially|notably|mainly|mostly)\b"
+                      r"|\b(?:which|who|that|but|while|whereas|because|although|so that|if|unless|when"
                       r"|in order to|to determine|to help)\b"
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
         return pos + m.start() if m else len(text)
@@ -743,6 +747,8 @@ class Extractor:
             token = token.head
         if token is None or token.pos_ == "AUX" and token.head.pos_ == "VERB":
             token = token.head if token is not None else None
+        while token is not None and token.dep_ == "xcomp" and token.head.pos_ in ("VERB", "AUX"):
+            token = token.head  # 'Z tends to make W worse': the clause is that of 'tends'
         if token is None or token.dep_ != "conj" or token.head.i > token.i or not any(
                 c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
             return start
@@ -765,7 +771,7 @@ class Extractor:
                 return max(pos, min(end, edge.idx))
             finite = t.tag_ in ("VBZ", "VBP", "VBD") or any(c.dep_ == "aux" for c in t.children)
             if pos < t.idx < end and t.pos_ == "VERB" and t.dep_ == "conj" and t.head.i < t.i \
-                    and (t.head.idx < pos and t.head.pos_ in ("VERB", "AUX") or finite) \
+                    and (t.head.idx < pos or finite) \
                     and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children):
                 # "it reduces inflammation and prevents asthma attacks": the argument stops before 'and prevents'
                 edge = min([t, *(c for c in t.lefts if c.dep_ in ("aux", "neg", "advmod", "cc", "punct"))],
@@ -937,8 +943,9 @@ class Extractor:
         return list(out.values())
 
     def _locative_tail(self, ctx: SentenceContext, b: int, e: int) -> int:
-        """Where a subject's locative modifier starts ('fragrances [in sunscreen]'), when the noun
-        it modifies is named by no vocabulary entry but the place is: the subject is the noun."""
+        """Where a subject's locative or purpose modifier starts ('fragrances [in sunscreen]',
+        'drinking [to get to sleep]') when a vocabulary concept is named inside it: the subject is
+        the noun it modifies."""
         if ctx.parse is None:
             return e
         spans = [(m.begin - ctx.begin, m.end - ctx.begin) for m in ctx.mentions]
@@ -948,6 +955,9 @@ class Extractor:
                     and t.head.pos_ in ("NOUN", "PROPN") and b <= t.head.idx < t.idx \
                     and any(c.dep_ == "pobj" and named(c) for c in t.children):
                 return t.idx
+            if b <= t.idx < e and t.dep_ in ("acl", "advcl") and t.tag_ == "VB" and t.head.pos_ in ("NOUN", "PROPN") \
+                    and b <= t.head.idx < t.idx and any(named(d) for d in t.subtree):
+                return t.left_edge.idx  # "regular drinking [to get to sleep] makes Y worse": not the sleep
         return e
 
     def _determiner_at(self, ctx: SentenceContext, pos: int) -> bool:
@@ -1004,8 +1014,8 @@ class Extractor:
     def _first_conjunct_subject(self, ctx: SentenceContext, pos: int) -> tuple[int, int] | None:
         """The span of the subject of the first verb that the verb at ``pos`` is conjoined to."""
         verb = next((t for t in ctx.parse() if t.idx <= pos < t.idx + max(1, len(t.text))), None) if ctx.parse else None
-        while verb is not None and verb.dep_ == "conj":
-            verb = verb.head
+        while verb is not None and verb.dep_ in ("conj", "xcomp") and verb.head != verb:
+            verb = verb.head  # 'they help restore X and prevent Y': the subject of 'help'
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None) if verb is not None else None
         if subject is None:
             return None
@@ -1393,6 +1403,9 @@ class Extractor:
             return []  # the phrase does not end in a noun ('go', 'found', 'lining swells'): not a concept
         if head.tag_ in ("NNS", "NNPS") and head.lemma_.isalpha() and words[-1].lower().startswith(head.lemma_[:3].lower()):
             words = [*words[:-1], head.lemma_ if words[-1].islower() else words[-1]]
+        known = self.vocab.index.get(tuple(fold(" ".join(words))))
+        if known is not None:  # the phrase is a vocabulary name the linker let go (a mis-tagged 'eczema')
+            return [Arg(known, ctx.begin + b, ctx.begin + e)] if self._fits(known, slots[slot]) else []
         return [Arg(self._mint(" ".join(words), kind, minter, result), ctx.begin + b, ctx.begin + e)]
 
     def _kind_of(self, iri: str, allowed: list[str]) -> tuple[str, ...] | None:

@@ -727,3 +727,27 @@ def test_an_abbreviation_names_a_minted_concept_and_a_class_subject_stands_for_i
     found = _claims(extractor, raw)
     subjects = {s for s, p, o in found if o == "high cholesterol"}
     assert {"type 2 diabetes", "chronic kidney disease"} <= subjects and "medical condition" not in subjects, found
+
+
+@pytest.mark.parametrize(("raw", "subject", "predicate", "obj"), [
+    # a phrase that is a vocabulary name is that concept, never a minted twin
+    ("Title\n\nStress can make eczema flare in older children.\n", "stress", "causes", "eczema"),
+    # a list entry that is a vocabulary name is a noun phrase whatever the parse makes of it
+    ("Eczema\n\nEczema is common.\n\n## Environmental triggers\n\n- house dust mites\n", "dust mites", "causes",
+     "eczema"),
+    # 'they help restore X and prevent Y': the subject of 'help', through the pronoun
+    ("Title\n\nEczema is common.\n\nEmollients are the foundation of eczema care.\n\nUsed every day, they help "
+     "restore the skin barrier and prevent flare-ups.\n", "emollients", "prevents", "eczema"),
+    # the clause of a verb under 'tends to' is that verb's, its subject not the concept of a purpose clause
+    ("Title\n\nAlcohol might help you drop off, but it disrupts sleep, and regular drinking to get to sleep tends "
+     "to make insomnia worse.\n", "regular drinking", "causes", "insomnia"),
+])
+def test_vocabulary_names_xcomp_subjects_and_purpose_clauses(extractor: Extractor, raw: str, subject: str,
+                                                              predicate: str, obj: str) -> None:
+    article = parse_article(raw.encode(), "t.md")
+    result = extractor.extract(article, Minter(BASE_IRI))
+    found = _claims(extractor, raw, "t.md")
+    assert (subject, PRED[predicate], obj) in found, found
+    vocab_labels = {c.label.lower() for c in extractor.vocab.concepts.values()}
+    assert not any(c.label.lower() in vocab_labels for c in result.minted.values()), result.minted
+    assert not any(s == "sleep" for s, _, _ in found), found
