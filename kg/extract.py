@@ -732,6 +732,8 @@ class Extractor:
                 or not re.search(r"(?:,|\band\b|\bor\b)\s*$", ctx.text[subject.left_edge.idx:start]):
             return start  # only a coordination inside the subject, never a complementizer ('found that X')
         inside = {t.i for t in subject.subtree}
+        if any(p["regex"].search(ctx.text[subject.left_edge.idx:start]) for p in self.cues.patterns):
+            return start  # a trigger inside: the parse joined two clauses ('X protects against Y, and Z reduce W')
         if all(t.i in inside for t in doc if subject.left_edge.idx <= t.idx < start):
             return subject.left_edge.idx
         return start
@@ -847,7 +849,8 @@ class Extractor:
             kind_start = self._classified(ctx, first, b)
             if kind_start is not None and kind_start < start:
                 start = kind_start  # "the shingles vaccine": the modifier names which vaccine
-            if re.search(r"\S.*(?:,|\band\b|\bor\b)\s*[\"']?\s*$", ctx.text[b:start]):
+            if re.search(r"\S.*(?:,|\band\b|\bor\b)\s*[\"']?\s*$", ctx.text[b:start]) \
+                    and not any(p["regex"].search(ctx.text[b:start]) for p in self.cues.patterns):
                 start = b  # "colon cleansing or detox teas", "Dairy products, tinned fish with bones, and ...": every conjunct
             inverted = self.cues.inverting.search(ctx.text, b, start)
             if inverted:  # "Infrequent hair washing can ...": the phrase, never the bare concept
@@ -1084,10 +1087,14 @@ class Extractor:
         for m in mentions[1:]:
             between = ctx.text[group[-1].end - ctx.begin:m.begin - ctx.begin].lower()
             between = self.cues.fillers.sub(" ", between)  # "colds, flu and most cases of bronchitis"
+            between = re.sub(r"\([^()]*\)|[()]", " ", between)  # "proton pump inhibitors (PPIs)"
             between = re.sub(r"^\s*(?:such as|like|e\.g\.)\s+[^,;]{1,40}(?=,)", " ", between)  # "offal such as liver, and"
             words = [w for w in re.split(r"[\s,]+", between) if w]
-            if all(w in ("and", "or", "as", "well", "and/or", "both", "either") or w in self.cues.determiners for w in words):
-                group.append(m)
+            example = re.fullmatch(r"\s*,?\s*(?:such as|like|including|e\.g\.?)\s*", between) \
+                and self.vocab.categories(m.concept) & self.vocab.categories(group[-1].concept)
+            if example or all(w in ("and", "or", "as", "well", "and/or", "both", "either") or w in self.cues.determiners
+                              for w in words):
+                group.append(m)  # "proton pump inhibitors (PPIs) such as omeprazole": the example of the same kind too
             else:
                 break
         return [self._arg(m, ctx) for m in group]

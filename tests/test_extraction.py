@@ -751,3 +751,15 @@ def test_vocabulary_names_xcomp_subjects_and_purpose_clauses(extractor: Extracto
     vocab_labels = {c.label.lower() for c in extractor.vocab.concepts.values()}
     assert not any(c.label.lower() in vocab_labels for c in result.minted.values()), result.minted
     assert not any(s == "sleep" for s, _, _ in found), found
+
+
+def test_an_example_of_the_same_kind_joins_its_class_and_a_parse_that_joins_clauses_is_not_trusted(
+        extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nFor frequent symptoms, proton pump inhibitors (PPIs) such as omeprazole are "
+                               "used to treat GERD.\n\nAntibiotics won\u2019t make a viral infection like norovirus any "
+                               "better.\n\nStrength training protects against bone loss, and balance exercises like "
+                               "tai chi reduce the risk of falls.\n")
+    assert {("proton pump inhibitors", "treats"), ("omeprazole", "treats")} <= {
+        (s, p.rsplit("/", 1)[-1]) for s, p, o in found if o == "gastroesophageal reflux disease"}, found
+    assert found[("antibiotics", PRED["treats"], "norovirus")][0].negated, found
+    assert ("strength training", PRED["prevents"], "falls") not in found, found
