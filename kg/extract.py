@@ -567,7 +567,7 @@ class Extractor:
             slot = pattern["right"]
             if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE) \
                     and not self._determiner_at(ctx, m.end()):  # 'this weak valve' is no pronoun
-                args[slot] = self._resolve(ctx, prev, slots[slot], result, before=m.start())
+                args[slot] = self._resolve(ctx, prev, slots[slot], result, before=m.start(), at=m.start())
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("measure") and "right" in pattern:
@@ -813,7 +813,7 @@ class Extractor:
             return [a for a in ctx.subjects if self._fits(a.iri, slots[slot])]  # "Statins lower X and reduce Y"
         if not ctx.subjects and self._shares_subject(ctx, e):
             span = self._first_conjunct_subject(ctx, e)
-            if span and span[0] >= b:
+            if span and span[1] <= e:
                 b, e = span  # "it contains purines and also raises uric acid": the subject of 'contains'
         near = re.search(r"(?:^|[,;])\s*(?:it|they|this|these)\s+(?:[\w'’]+\s+){0,3}$", ctx.text[b:e], re.IGNORECASE)
         if near and near.start() > 0 and self._VERB_GAP.match(re.sub(r"^[,;]?\s*(?:it|they|this|these)\b", "", near.group(),
@@ -868,7 +868,7 @@ class Extractor:
             before = [m for m in self._mentions_in(ctx, 0, b) if self._fits(m.concept, slots[slot])]
             if before:
                 return [self._arg(before[-1], ctx)]  # "X ...; this can lead to Y": the nearest antecedent
-        if pronoun in ("they", "it") and not ctx.subjects:
+        if pronoun in ("they", "it") and not [a for a in ctx.subjects if a.end <= ctx.begin + e]:
             opening = self._opening_group(ctx, b, slots[slot])
             if opening:
                 return opening  # "Fizzy drinks are recommended, but they contain sugar": the sentence's own subject
@@ -881,7 +881,7 @@ class Extractor:
             if len(pair) == 2:
                 return pair  # "UVB burns the skin, while UVA goes deeper. Both contribute to skin cancer."
         if pronoun:
-            return self._resolve(ctx, prev, slots[slot], result)
+            return self._resolve(ctx, prev, slots[slot], result, at=e)
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
@@ -1100,11 +1100,13 @@ class Extractor:
         return [self._arg(m, ctx) for m in group]
 
     def _resolve(self, ctx: SentenceContext, prev: SentenceContext | None, allowed: list[str],
-                 result: Extraction, before: int | None = None) -> list[Arg]:
-        """A pronoun's referent: this sentence's earlier subject, else (for an object, before
-        ``before``) its nearest earlier known concept of the kind, else the previous sentence's subject."""
-        if ctx.subjects:
-            fitting = [a for a in ctx.subjects if allowed and self._categories(a.iri, result) & set(allowed)]
+                 result: Extraction, before: int | None = None, at: int | None = None) -> list[Arg]:
+        """A pronoun's referent: this sentence's earlier subject (one said before ``at``, where the
+        pronoun's verb stands), else (for an object, before ``before``) its nearest earlier known
+        concept of the kind, else the previous sentence's subject."""
+        subjects = [a for a in ctx.subjects if at is None or a.end <= ctx.begin + at]
+        if subjects:
+            fitting = [a for a in subjects if allowed and self._categories(a.iri, result) & set(allowed)]
             if fitting or before is None:
                 return fitting
             # "Y does not prevent food poisoning, and no evidence that X cures it": 'it' is the illness

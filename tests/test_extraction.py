@@ -763,3 +763,12 @@ def test_an_example_of_the_same_kind_joins_its_class_and_a_parse_that_joins_clau
         (s, p.rsplit("/", 1)[-1]) for s, p, o in found if o == "gastroesophageal reflux disease"}, found
     assert found[("antibiotics", PRED["treats"], "norovirus")][0].negated, found
     assert ("strength training", PRED["prevents"], "falls") not in found, found
+
+
+def test_a_pronoun_never_stands_for_a_subject_said_after_it(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nFizzy drinks are sometimes recommended, but they contain a lot of sugar, "
+                               "which can make diarrhoea worse.\n\nSome flu vaccines are made using hens\u2019 eggs and "
+                               "may contain tiny traces of egg protein.\n")
+    assert ("fizzy drinks", PRED["contains"], "sugar") in found, found
+    assert ("sugar", PRED["contains"], "sugar") not in found and ("sugar", PRED["causes"], "diarrhea") in found, found
+    assert found[("flu vaccine", PRED["contains"], "egg protein")][0].hedged, found
