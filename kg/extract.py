@@ -259,7 +259,8 @@ class Extractor:
             ctx.before = earlier
         myth = self.cues.myth
         for n, ctx in enumerate(contexts):
-            ctx.myth = bool(myth["myth_prefix"].match(ctx.text)) or self._myth_item(ctx, contexts, n)
+            ctx.myth = bool(myth["myth_prefix"].match(ctx.text)) or self._myth_item(ctx, contexts, n) \
+                or self._quoted_myth_heading(ctx, contexts, n)
             ctx.myth_near = any(myth["myth_words"].search(c.text) for c in contexts[n:n + 2]) or any(
                 myth["short_denial"].match(c.text) or myth["refutation_opener"].match(c.text)
                 and re.search(r"\b(?:no|not|never|none|nothing|rarely)\b|n't\b", c.text, re.IGNORECASE)
@@ -367,6 +368,7 @@ class Extractor:
             if ctx.section == "heading":
                 while stack and levels[stack[-1].index] >= levels[ctx.index]:
                     stack.pop()
+                ctx.headings = list(stack)  # the headings a heading stands under
                 stack.append(ctx)
             elif ctx.section == "body":
                 ctx.headings = list(stack)
@@ -397,6 +399,16 @@ class Extractor:
             return False
         words = self.cues.myth["myth_words"]
         return any(words.search(f.text) for f in self._frames(contexts, start - 1)[:2])
+
+    def _quoted_myth_heading(self, ctx: SentenceContext, contexts: list[SentenceContext], n: int) -> bool:
+        """A heading that is nothing but a quotation, under a heading that calls what follows myths
+        ('Common myths' / '“Acne is caused by dirty skin”'), or answered by a short denial, states a myth."""
+        if ctx.section != "heading" or not re.fullmatch(r'\s*"[^"]{3,200}"\s*[.!]?\s*', ctx.text):
+            return False
+        words = self.cues.myth["myth_words"]
+        answer = next((c for c in contexts[n + 1:] if c.section != "heading"), None)
+        return any(words.search(h.text) for h in ctx.headings) or (
+            answer is not None and bool(self.cues.myth["short_denial"].match(answer.text)))
 
     def _framed_lists(self, contexts: list[SentenceContext], result: Extraction, minter: Minter) -> list[Claim]:
         """A list whose intro or heading names a relation without a verb to hang it on ("Common
@@ -548,7 +560,8 @@ class Extractor:
         right_end = self._next_clause(ctx, m.end(), self._clause_end(ctx.text, m.end()))
         args: dict[str, list[Arg]] = {"subject": [], "object": []}
         if "left" in pattern:
-            args[pattern["left"]] = self._left_args(ctx, clause_start, m.start(), slots, pattern["left"],
+            left_b, left_e = self._participle_subject(ctx, m.start()) or (clause_start, m.start())
+            args[pattern["left"]] = self._left_args(ctx, left_b, left_e, slots, pattern["left"],
                                                     prev, focus, minter, result)
         for group in ("inner", "inner2"):  # arguments inside the trigger ("no link between X and Y")
             if group in pattern:
@@ -717,6 +730,20 @@ class Extractor:
                       r"|in order to|to determine|to help)\b"
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
         return pos + m.start() if m else len(text)
+
+    def _participle_subject(self, ctx: SentenceContext, pos: int) -> tuple[int, int] | None:
+        """'X can multiply inside it, causing red spots': the participle after a comma is said of
+        the subject of the verb it hangs on; that subject's span."""
+        if ctx.parse is None or not ctx.text[:pos].rstrip().endswith(","):
+            return None
+        verb = next((t for t in ctx.parse() if t.idx == pos), None)
+        if verb is None or verb.tag_ != "VBG" or verb.dep_ not in ("advcl", "xcomp", "conj") or verb.head.pos_ != "VERB":
+            return None
+        subject = max((c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass") and c.i < verb.head.i),
+                      key=lambda c: c.i, default=None)  # the nearest, when the parse gives two
+        if subject is None or subject.pos_ == "PRON":
+            return None
+        return subject.left_edge.idx, subject.right_edge.idx + len(subject.right_edge.text)
 
     def _subject_start(self, ctx: SentenceContext, start: int, pos: int) -> int:
         """Back to where the trigger verb's subject begins when a clause boundary ('and') falls
@@ -1065,7 +1092,7 @@ class Extractor:
         return next((k for k in mentions if subject.left_edge.idx <= k.begin - ctx.begin
                      and k.end - ctx.begin <= subject.right_edge.idx + len(subject.right_edge.text)), None)
 
-    _VERB_GAP = re.compile(r"^(?:[\s,]|\b(?:\w+ly|not|never|also|still|can|may|might|could|will|would|should|must|"
+    _VERB_GAP = re.compile(r"^(?:[\s,\x27\x22]|\b(?:\w+ly|not|never|also|still|can|may|might|could|will|would|should|must|"
                            r"do|does|did|is|are|was|were|be|been|being|has|have|had|often|sometimes|generally|"
                            r"typically|all|both|themselves|itself|alone|n't|each|then|won't|can't|cannot|don't|doesn't|didn't|isn't|aren't|"
                            r"wouldn't|couldn't|shouldn't)\b)*$", re.IGNORECASE)

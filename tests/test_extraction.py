@@ -319,7 +319,7 @@ def test_heldout_articles_have_no_negation_error() -> None:
     assert report["micro"]["author_errors"] == 0, format_report(report)
 
 
-@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 24, 0.58), ("heldout", 11, 0.53)])
+@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 26, 0.70), ("heldout", 14, 0.55)])
 def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int, min_recall: float) -> None:
     """The project's realistic set (tests/data/realistic, gold written blind): whatever is missed, no
     denial is stored as affirmed; recall is held at what the extractor reached (a floor, not a goal)."""
@@ -772,3 +772,18 @@ def test_a_pronoun_never_stands_for_a_subject_said_after_it(extractor: Extractor
     assert ("fizzy drinks", PRED["contains"], "sugar") in found, found
     assert ("sugar", PRED["contains"], "sugar") not in found and ("sugar", PRED["causes"], "diarrhea") in found, found
     assert found[("flu vaccine", PRED["contains"], "egg protein")][0].hedged, found
+
+
+def test_a_quoted_heading_under_myths_is_denied_and_a_participle_takes_its_clause_subject(
+        extractor: Extractor) -> None:
+    raw = ("# Acne\n\nAcne is common.\n\n## Common myths\n\n### \u201cAcne is caused by dirty skin\u201d\n\n"
+           "Acne isn\u2019t caused by poor hygiene.\n\n## Why spots form\n\nDead skin cells block the follicle, and a "
+           "bacterium called Cutibacterium acnes can then multiply inside it, causing inflamed spots.\n\n"
+           "## \u201cSmoking causes rosacea\u201d\n\nIt does.\n")
+    article = parse_article(raw.encode(), "t.md")
+    claims = extractor.extract(article, Minter(BASE_IRI)).claims
+    from_heading = [c for c in claims if article.sentences[c.sentence].span.text.startswith("\u201cAcne is caused")]
+    assert from_heading and all(c.negated for c in from_heading), claims  # the quoted myth heading, denied
+    found = _claims(extractor, raw, "t.md")
+    assert not any(s == "dead skin cells" for s, _, _ in found), found  # the participle is the bacterium's
+    assert ("smoking", PRED["causes"], "rosacea") not in found, found  # a quoted heading not called a myth: no claim
