@@ -634,7 +634,8 @@ class Extractor:
         if any(not self.cues.boundary.search(ctx.text, u.end(), clause_start)
                for u in self.cues.undecided.finditer(ctx.text, 0, m.start())):
             return []  # "it is not clear that stress alone causes it": left open, so neither fact nor denial
-        negated, cues = self._polarity(ctx.text, clause_start, m, pattern)
+        scoped = self._without_relative_clauses(ctx, clause_start, m.start())
+        negated, cues = self._polarity(scoped, clause_start, m, pattern)
         if len(cues) >= 2:
             # Two negations before one trigger are more often two clauses ("X does not cause Y, and
             # Y is not caused by Z") than a double negative: undecidable, so no claim at all.
@@ -647,7 +648,7 @@ class Extractor:
             if re.search(r"\b(?:only|solely|purely|entirely|just)\b", ctx.text[clause_start:right_end], re.IGNORECASE):
                 return []  # "the myth is that gout is caused only by rich food": the 'only' is denied, not the cause
             negated, cues = True, [*cues, "myth"]
-        certainty, hedge_cues = self._certainty(ctx.text, clause_start, m.end())
+        certainty, hedge_cues = self._certainty(scoped, clause_start, m.end())
         predicate = self.cues.raw["predicates"][name]
         groups = per_item or [(ctx.index, args[pattern.get("right", "object")])]
         for item in ctx.items if per_item else []:
@@ -730,6 +731,20 @@ class Extractor:
                       r"|in order to|to determine|to help)\b"
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
         return pos + m.start() if m else len(text)
+
+    def _without_relative_clauses(self, ctx: SentenceContext, start: int, pos: int) -> str:
+        """The sentence with the relative clauses that modify a noun before the trigger blanked out,
+        character for character: their negations and hedges are theirs, not the claim's ('someone who
+        has never had chickenpox can catch it'); what stands around them still counts."""
+        if ctx.parse is None:
+            return ctx.text
+        text = ctx.text
+        for t in ctx.parse():
+            if t.dep_ in ("relcl", "acl") and start <= t.left_edge.idx and t.right_edge.idx < pos \
+                    and not any(c.idx >= pos for c in t.subtree):
+                b, e = t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)
+                text = text[:b] + " " * (e - b) + text[e:]
+        return text
 
     def _participle_subject(self, ctx: SentenceContext, pos: int) -> tuple[int, int] | None:
         """'X can multiply inside it, causing red spots': the participle after a comma is said of

@@ -787,3 +787,21 @@ def test_a_quoted_heading_under_myths_is_denied_and_a_participle_takes_its_claus
     found = _claims(extractor, raw, "t.md")
     assert not any(s == "dead skin cells" for s, _, _ in found), found  # the participle is the bacterium's
     assert ("smoking", PRED["causes"], "rosacea") not in found, found  # a quoted heading not called a myth: no claim
+
+
+@pytest.mark.parametrize(("sentence", "subject", "predicate", "obj", "negated"), [
+    # a negation inside a relative clause on the subject is the clause's; one around it still counts
+    ("Someone who has never had chickenpox can catch chickenpox from a person with shingles.", "shingles", "causes",
+     "chickenpox", False),
+    ("There is no evidence that tea tree oil, which smells strong, can treat head lice.", "tea tree oil", "treats",
+     "head lice", True),
+    # how something spreads, what you catch it from, what keeps it away, what gets rid of it
+    ("Head lice are spread by head-to-head contact.", "head-to-head contact", "causes", "head lice", False),
+    ("Myth: You can catch head lice from the family dog.", "family dog", "causes", "head lice", True),
+    ("Myth: Essential oils keep lice away.", "essential oil", "prevents", "head lice", True),
+    ("Dimeticone gets rid of head lice.", "dimeticone", "treats", "head lice", False),
+])
+def test_relative_clause_scope_spreading_catching_and_getting_rid(extractor: Extractor, sentence: str, subject: str,
+                                                                   predicate: str, obj: str, negated: bool) -> None:
+    found = _claims(extractor, f"Title\n\nHead lice are common.\n\n{sentence}\n")
+    assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
