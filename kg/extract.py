@@ -672,7 +672,8 @@ class Extractor:
                             for o in args["object"] if o.iri != contrast]
         return out
 
-    _CONTRAST = re.compile(r"(?:\s*,\s*(?:but\s+)?|\s+but\s+)not\s+(?:for\s+|against\s+|by\s+|from\s+)?(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
+    _CONTRAST = re.compile(r"(?:\s*\([^()]{1,30}\))?(?:(?:\s*,\s*(?:but\s+)?|\s+but\s+)not|\s*,?\s+(?:rather\s+than|instead\s+of))"
+                           r"\s+(?:for\s+|against\s+|by\s+|from\s+)?(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
                            r"(?:\s+(?P<ones>ones?))?"
                            r"(?:\s*,?\s+(?:like|such\s+as|including|e\.g\.)\s+(?P<ex>[^.,;]{1,60}?))?\s*(?:[.,;]|$)",
                            re.IGNORECASE)
@@ -687,6 +688,7 @@ class Extractor:
         examples = [x.concept for x in self.link(m.group("ex") or "") if self._fits(x.concept, slots[slot])]
         head = re.findall(r"[\w'-]+", ctx.text[last.begin - ctx.begin:last.end - ctx.begin])
         phrase = f"{m.group('np')} {head[-1]}" if m.group("ones") and head else m.group("np")
+        phrase = re.sub(r"^(?:a|an|the|some|any)\s+", "", phrase, flags=re.IGNORECASE)  # 'rather than a fungus'
         linked = self.link(phrase)
         if len(linked) == 1 and linked[0].begin == 0 and linked[0].end == len(phrase):
             return [linked[0].concept, *examples] if self._fits(linked[0].concept, slots[slot]) else examples
@@ -726,7 +728,7 @@ class Extractor:
         hit = re.search(extra, text[pos:], re.IGNORECASE) if extra else None
         if hit:
             text = text[:pos + hit.start()]
-        m = re.search(r"[;:]|\.(?:\s|$)|,\s*(?:particularly|especially|notably|mainly|mostly)\b"
+        m = re.search(r"[;:]|\.(?:\s|$)|,\s*(?:particularly|especially|notably|mainly|mostly)\b|\s(?:rather\s+than|instead\s+of)\s"
                       r"|\b(?:which|who|that|but|while|whereas|because|although|so that|if|unless|when"
                       r"|in order to|to determine|to help)\b"
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
@@ -1023,11 +1025,16 @@ class Extractor:
         if pron is None or pron.dep_ not in ("nsubj", "nsubjpass"):
             return []
         clause = pron.head
-        while clause.dep_ in ("conj", "xcomp", "ccomp") and clause.head != clause:
+        while clause.dep_ in ("xcomp", "ccomp") and clause.head != clause:
             clause = clause.head
-        if clause.dep_ != "advcl" or clause.head == clause:
-            return []
-        main = clause.head
+        if clause.dep_ == "conj" and clause.head.i < clause.i and clause.head.pos_ in ("VERB", "AUX"):
+            main = clause.head  # "A verruca is a wart, and it is caused by HPV": the first clause's subject
+        else:
+            while clause.dep_ in ("conj", "xcomp", "ccomp") and clause.head != clause:
+                clause = clause.head
+            if clause.dep_ != "advcl" or clause.head == clause:
+                return []
+            main = clause.head
         roles = [c for c in main.children if c.dep_ in ("nsubj", "nsubjpass")] + \
             [c for c in main.children if c.dep_ == "dobj"]
         for role in roles:

@@ -805,3 +805,12 @@ def test_relative_clause_scope_spreading_catching_and_getting_rid(extractor: Ext
                                                                    predicate: str, obj: str, negated: bool) -> None:
     found = _claims(extractor, f"Title\n\nHead lice are common.\n\n{sentence}\n")
     assert found[(subject, PRED[predicate], obj)][0].negated is negated, found
+
+
+def test_rather_than_is_a_denied_contrast_and_it_in_a_second_clause_is_the_first_subject(
+        extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nAthlete\u2019s foot is common.\n\nA verruca is a wart on the sole of the foot, "
+                               "and it is caused by the human papillomavirus (HPV) rather than a fungus.\n")
+    assert not found[("human papillomavirus", PRED["causes"], "warts")][0].negated, found
+    assert found[("fungi", PRED["causes"], "warts")][0].negated, found  # never a plain 'fungi cause warts'
+    assert not any(o == "athlete's foot" for _, _, o in found), found
