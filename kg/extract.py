@@ -255,7 +255,7 @@ class Extractor:
         for n, ctx in enumerate(contexts):
             ctx.parse = doc_of(n)
         self._structure(contexts, article)
-        for earlier, ctx in zip(contexts, contexts[1:]):
+        for earlier, ctx in zip(contexts, contexts[1:], strict=False):
             ctx.before = earlier
         myth = self.cues.myth
         for n, ctx in enumerate(contexts):
@@ -672,7 +672,8 @@ class Extractor:
                             for o in args["object"] if o.iri != contrast]
         return out
 
-    _CONTRAST = re.compile(r"(?:\s*\([^()]{1,30}\))?(?:(?:\s*,\s*(?:but\s+)?|\s+but\s+)not|\s*,?\s+(?:rather\s+than|instead\s+of))"
+    _CONTRAST = re.compile(r"(?:\s*\([^()]{1,30}\))?"
+                           r"(?:(?:\s*,\s*(?:but\s+)?|\s+but\s+)not|\s*,?\s+(?:rather\s+than|instead\s+of))"
                            r"\s+(?:for\s+|against\s+|by\s+|from\s+)?(?P<np>(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
                            r"(?:\s+(?P<ones>ones?))?"
                            r"(?:\s*,?\s+(?:like|such\s+as|including|e\.g\.)\s+(?P<ex>[^.,;]{1,60}?))?\s*(?:[.,;]|$)",
@@ -728,7 +729,8 @@ class Extractor:
         hit = re.search(extra, text[pos:], re.IGNORECASE) if extra else None
         if hit:
             text = text[:pos + hit.start()]
-        m = re.search(r"[;:]|\.(?:\s|$)|,\s*(?:particularly|especially|notably|mainly|mostly)\b|\s(?:rather\s+than|instead\s+of)\s"
+        m = re.search(r"[;:]|\.(?:\s|$)|,\s*(?:particularly|especially|notably|mainly|mostly)\b"
+                      r"|\s(?:rather\s+than|instead\s+of)\s"
                       r"|\b(?:which|who|that|but|while|whereas|because|although|so that|if|unless|when"
                       r"|in order to|to determine|to help)\b"
                       r"|,\s*(?:and\s+)?(?:it|they|this|these|he|she|we|i|you)\b", text[pos:], re.IGNORECASE)
@@ -1387,7 +1389,8 @@ class Extractor:
             t = self._before_aside(doc, t.i)
             if t is None:
                 break
-        if start is not None and t.idx < start and (t.text == "-" or not t.whitespace_ and t.text not in "\"'"):
+        if start is not None and t is not None and t.idx < start \
+                and (t.text == "-" or not t.whitespace_ and t.text not in "\"'"):
             return None  # the modifier is the tail of a hyphenated word ('long-term'): no kind named
         return start
 
@@ -1452,8 +1455,9 @@ class Extractor:
             return []
         if words[-1].lower() in self.cues.raw.get("condition_aspects", []) and "condition" in slots[slot]:
             return [Arg(ctx.topic_condition, ctx.begin + b, ctx.begin + e)] if ctx.topic_condition else []
-        if ctx.parse is not None and any(t.pos_ == "VERB" and (t.tag_ in ("VBZ", "VBP", "VBD") or t.dep_ == "ROOT" and t.tag_ == "VB")
-                                         and b <= t.idx < e and t.text in words for t in ctx.parse()):
+        finite = lambda t: t.tag_ in ("VBZ", "VBP", "VBD") or t.dep_ == "ROOT" and t.tag_ == "VB"  # noqa: E731
+        if ctx.parse is not None and any(t.pos_ == "VERB" and finite(t) and b <= t.idx < e and t.text in words
+                                         for t in ctx.parse()):
             return []  # a finite verb inside: a clause, not a concept ('tai chi reduce the risk of falls')
         head = self._phrase_head(ctx, b, e, words, substance=CATEGORY_OF_TYPE.get(kind if isinstance(kind, str) else "")
                                  == "ingredient")
