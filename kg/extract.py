@@ -450,13 +450,21 @@ class Extractor:
                 if item.text.rstrip().endswith("?"):
                     continue
                 cut = self._item_head_end(item)
-                if not 0 < len(item.text[:cut].split()) <= 12 or not self._noun_phrase(item, cut):
+                start = 0
+                if re.search(r"\bif\s+(?:you|they|your child|he|she)\s*:\s*$", ctx.text, re.IGNORECASE):
+                    # "You are more likely to get X if you:" / "- have diabetes": the verb's object
+                    lead = self._CONDITION_VERB.match(item.text)
+                    start = lead.end() if lead else 0
+                if not 0 < len(item.text[start:cut].split()) <= 12 or not start and not self._noun_phrase(item, cut):
                     continue  # "Rest and fluids help your body recover": a sentence, not a list entry
-                for a in self._list_args(item, 0, cut, slots, "subject", minter, result):
+                for a in self._list_args(item, start, cut, slots, "subject", minter, result):
                     if a.iri != target:
                         out.append(Claim(a.iri, predicate, target, item.index, negated, certainty,
                                          tuple(cues + hedges + ["list:" + rule["predicate"]])))
         return out
+
+    _CONDITION_VERB = re.compile(r"\s*(?:have|has|had|use|uses|take|takes|go\s+to|goes\s+to|attend|attends)\s+"
+                                 r"(?:an?\s+|the\s+|some\s+)?", re.IGNORECASE)
 
     def _noun_rooted(self, item: SentenceContext) -> bool:
         """Whether a list item is a noun phrase as a whole, its tail a modifier of it ('Listeria,
@@ -1563,7 +1571,9 @@ class Extractor:
         return negations % 2 == 1, cues + pre
 
     def _certainty(self, text: str, clause_start: int, end: int) -> tuple[str, list[str]]:
-        window = text[clause_start:end]
+        # 'more likely to get X' compares risks, it does not hedge the claim
+        window = re.sub(r"\b(?:more|less|most|least)\s+likely\b", lambda w: " " * len(w.group()),
+                        text[clause_start:end], flags=re.IGNORECASE)
         for level, regex in self.cues.hedges:
             found = [h.group().lower() for h in regex.finditer(window)]
             if found:

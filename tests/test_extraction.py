@@ -814,3 +814,11 @@ def test_rather_than_is_a_denied_contrast_and_it_in_a_second_clause_is_the_first
     assert not found[("human papillomavirus", PRED["causes"], "warts")][0].negated, found
     assert found[("fungi", PRED["causes"], "warts")][0].negated, found  # never a plain 'fungi cause warts'
     assert not any(o == "athlete's foot" for _, _, o in found), found
+
+
+def test_a_conditional_risk_list_takes_each_verb_object_and_more_likely_is_no_hedge(extractor: Extractor) -> None:
+    raw = ("Title\n\nAthlete\u2019s foot is common.\n\nYou are more likely to get athlete\u2019s foot if you:\n\n"
+           "- have diabetes\n- go to a swimming pool often\n")
+    found = _claims(extractor, raw, "t.md")
+    claim, text = found[("diabetes", PRED["causes"], "athlete's foot")]
+    assert text == "have diabetes" and not claim.hedged and not claim.negated, found
