@@ -935,7 +935,8 @@ class Extractor:
             if len(pair) == 2:
                 return pair  # "UVB burns the skin, while UVA goes deeper. Both contribute to skin cancer."
         if pronoun:
-            return self._resolve(ctx, prev, slots[slot], result, at=e)
+            return self._resolve(ctx, prev, slots[slot], result, at=e,
+                                 mint=lambda c, pb, pe: self._mint_from(c, pb, pe, slots, slot, minter, result))
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
@@ -1159,7 +1160,8 @@ class Extractor:
         return [self._arg(m, ctx) for m in group]
 
     def _resolve(self, ctx: SentenceContext, prev: SentenceContext | None, allowed: list[str],
-                 result: Extraction, before: int | None = None, at: int | None = None) -> list[Arg]:
+                 result: Extraction, before: int | None = None, at: int | None = None,
+                 mint: Callable[[SentenceContext, int, int], list[Arg]] | None = None) -> list[Arg]:
         """A pronoun's referent: this sentence's earlier subject (one said before ``at``, where the
         pronoun's verb stands), else (for an object, before ``before``) its nearest earlier known
         concept of the kind, else the previous sentence's subject."""
@@ -1173,9 +1175,10 @@ class Extractor:
             return [self._arg(earlier[-1], ctx)] if earlier else []
         if prev is None:
             return []
-        return self._referent_in(prev, allowed)
+        return self._referent_in(prev, allowed, mint=mint)
 
-    def _referent_in(self, prev: SentenceContext, allowed: list[str], depth: int = 0) -> list[Arg]:
+    def _referent_in(self, prev: SentenceContext, allowed: list[str], depth: int = 0,
+                     mint: Callable[[SentenceContext, int, int], list[Arg]] | None = None) -> list[Arg]:
         """What a pronoun in the next sentence stands for, from ``prev``: its claims' subject, else
         its main clause's subject (through a pronoun there, to the sentence before), else its
         known concepts of the kind."""
@@ -1187,12 +1190,15 @@ class Extractor:
         if subject is not None and subject.pos_ == "PRON" and subject.lower_ in ("it", "they") and depth < 2 \
                 and prev.before is not None and prev.before.section == "body":
             # "The virus stays in the body. After chickenpox, it lies dormant. Later it can cause shingles."
-            return self._referent_in(prev.before, allowed, depth + 1)
+            return self._referent_in(prev.before, allowed, depth + 1, mint)
         if subject is not None:
             span = (subject.left_edge.idx, subject.right_edge.idx + len(subject.right_edge.text))
             main = [m for m in self._mentions_in(prev, *span) if self.vocab.categories(m.concept) & set(allowed)]
             if main:
                 return self._group(prev, main, span[1])
+            named = mint(prev, *span) if mint and not self._mentions_in(prev, *span) else []
+            if named:
+                return named  # "Dimeticone lotion coats the lice. It is used to treat head lice.
         fitting = [m for m in prev.mentions if self._fits(m.concept, allowed) and self.vocab.categories(m.concept)]
         return self._group(prev, fitting, len(prev.text)) if fitting else []
 

@@ -822,3 +822,8 @@ def test_a_conditional_risk_list_takes_each_verb_object_and_more_likely_is_no_he
     found = _claims(extractor, raw, "t.md")
     claim, text = found[("diabetes", PRED["causes"], "athlete's foot")]
     assert text == "have diabetes" and not claim.hedged and not claim.negated, found
+
+
+def test_a_pronoun_may_stand_for_an_unnamed_subject_of_the_sentence_before(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nPermethrin lotion is sold in pharmacies. It is used to treat head lice.\n")
+    assert ("permethrin lotion", PRED["treats"], "head lice") in found, found
