@@ -484,10 +484,15 @@ class Extractor:
         part = [t for t in doc if t.idx < cut]
 
         def verb_root(t: Any) -> bool:  # a participle opening a noun ('skipped meals') is no verb root
-            participle = t.i == 0 and t.tag_ in ("VBN", "VBD", "VBG") and any(n.pos_ == "NOUN" for n in t.rights)
+            participle = t.i == 0 and (t.tag_ in ("VBN", "VBD") or t.tag_ == "VBG" and (
+                t.lemma_ in ("use", "take", "wear", "apply") or not any(c.dep_ == "dobj" for c in t.children))) \
+                and any(n.pos_ == "NOUN" for n in t.rights)
+            # ('Swapping butter for oil' is an action with its object, not a noun; 'using a spermicide' names one)
             return t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX") and not participle
 
-        return any(t.pos_ in ("NOUN", "PROPN") for t in part) and not any(verb_root(t) for t in part)
+        action = bool(part) and part[0].tag_ == "VBG" and part[0].lemma_ not in ("use", "take", "wear", "apply") \
+            and any(c.dep_ == "dobj" for c in part[0].children)  # 'Swapping butter for oil': an action
+        return any(t.pos_ in ("NOUN", "PROPN") for t in part) and not any(verb_root(t) for t in part) and not action
 
     def _frame(self, frames: list[SentenceContext]) -> tuple[dict[str, Any], SentenceContext, re.Match[str]] | None:
         """The first of ``frames`` that names a list relation ('triggers', 'what helps'), and where."""
@@ -1294,7 +1299,7 @@ class Extractor:
                 # "infrequent hair washing", "lack of sleep": the modifier turns the concept around,
                 # so the argument is the whole phrase, never the bare concept
                 found = self._mint_from(ctx, inverted.start(), mentions[0].end - ctx.begin, slots, slot, minter,
-                                        result, strip_verbs=strip_verbs)
+                                        result, strip_verbs=strip_verbs, action=True)
             elif mentions and self._compound_head(ctx, mentions[0], pe):
                 found = self._mint_from(ctx, mentions[0].begin - ctx.begin, pe, slots, slot, minter, result,
                                         strip_verbs=strip_verbs)
@@ -1433,7 +1438,7 @@ class Extractor:
 
     def _mint_from(self, ctx: SentenceContext, b: int, e: int, slots: dict[str, Any], slot: str,
                    minter: Minter, result: Extraction, strip_verbs: bool = False,
-                   kind: str | tuple[str, ...] | None = None) -> list[Arg]:
+                   kind: str | tuple[str, ...] | None = None, action: bool = False) -> list[Arg]:
         """A concept for an argument no vocabulary entry matched, typed by its slot (or by ``kind``,
         the type of the concept it is a kind of)."""
         if not slots.get(f"mint_{slot}"):
@@ -1474,7 +1479,7 @@ class Extractor:
                                          for t in ctx.parse()):
             return []  # a finite verb inside: a clause, not a concept ('tai chi reduce the risk of falls')
         head = self._phrase_head(ctx, b, e, words, substance=CATEGORY_OF_TYPE.get(kind if isinstance(kind, str) else "")
-                                 == "ingredient")
+                                 == "ingredient", action=action)
         if head is None:
             return []  # the phrase does not end in a noun ('go', 'found', 'lining swells'): not a concept
         if head.tag_ in ("NNS", "NNPS") and head.lemma_.isalpha() and words[-1].lower().startswith(head.lemma_[:3].lower()):
@@ -1511,7 +1516,7 @@ class Extractor:
         return not self._strip_aux(words)
 
     def _phrase_head(self, ctx: SentenceContext, b: int, e: int, words: list[str],
-                     substance: bool = False) -> Any | None:
+                     substance: bool = False, action: bool = False) -> Any | None:
         """The token of the phrase's last word when the parse tags it a noun, else None."""
         if ctx.parse is None:
             return None
@@ -1528,8 +1533,8 @@ class Extractor:
         if token is None or token.pos_ not in ("NOUN", "PROPN") and not nominal and not gerund:
             return None  # (an 'adjective' alone in a substance's place is a mis-tagged noun: 'contain sorbitol')
         first = next((t for t in doc if t.idx >= b and not t.is_space), None)
-        if len(words) > 1 and first is not None and first.tag_ in ("VBG", "VB", "VBP") and first.pos_ == "VERB" \
-                and token.head == first:
+        if not action and len(words) > 1 and first is not None and first.tag_ in ("VBG", "VB", "VBP") \
+                and first.pos_ == "VERB" and token.head == first:
             return None  # 'cooling leftovers', 'unblock pores': an action with its object, not a concept
         return token
 

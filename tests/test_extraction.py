@@ -827,3 +827,11 @@ def test_a_conditional_risk_list_takes_each_verb_object_and_more_likely_is_no_he
 def test_a_pronoun_may_stand_for_an_unnamed_subject_of_the_sentence_before(extractor: Extractor) -> None:
     found = _claims(extractor, "Title\n\nPermethrin lotion is sold in pharmacies. It is used to treat head lice.\n")
     assert ("permethrin lotion", PRED["treats"], "head lice") in found, found
+
+
+def test_an_action_on_a_thing_in_a_list_is_not_the_thing(extractor: Extractor) -> None:
+    """'Swapping butter for oil' under a treatment frame never says butter treats the condition."""
+    raw = ("Title\n\nHigh cholesterol is common.\n\n## Lowering your cholesterol\n\nThese steps help:\n\n"
+           "- Swapping butter and lard for olive oil is an easy place to start.\n- using a statin\n")
+    found = _claims(extractor, raw, "t.md")
+    assert not any(s in ("butter", "saturated fat") for s, _, _ in found), found
