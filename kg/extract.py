@@ -1108,7 +1108,21 @@ class Extractor:
         if not before:
             return None
         said_of = self._copula_subject(ctx, before[-1], mentions)
+        if said_of is None and self._of_an_unnamed_noun(ctx, before[-1]):
+            return []  # "a weakened form of the virus that cannot cause flu": not the virus itself
         return [self._arg(said_of or before[-1], ctx)]
+
+    def _of_an_unnamed_noun(self, ctx: SentenceContext, m: Mention) -> bool:
+        """Whether the mention only completes 'of' after a noun no vocabulary entry names ('a
+        weakened form of the virus', 'a strain of bacteria')."""
+        if ctx.parse is None:
+            return False
+        t = next((t for t in ctx.parse() if t.idx <= m.end - ctx.begin - 1 < t.idx + len(t.text)), None)
+        if t is None or t.dep_ != "pobj" or t.head.lower_ != "of" or t.head.head.pos_ != "NOUN":
+            return False
+        head = t.head.head
+        return not any(k.begin - ctx.begin <= head.idx < k.end - ctx.begin for k in ctx.mentions) \
+            and head.lower_ not in self.cues.generic
 
     def _copula_subject(self, ctx: SentenceContext, m: Mention, mentions: list[Mention]) -> Mention | None:
         """'Gout is a type of arthritis that causes pain': the relative clause is said of the

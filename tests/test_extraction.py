@@ -835,3 +835,10 @@ def test_an_action_on_a_thing_in_a_list_is_not_the_thing(extractor: Extractor) -
            "- Swapping butter and lard for olive oil is an easy place to start.\n- using a statin\n")
     found = _claims(extractor, raw, "t.md")
     assert not any(s in ("butter", "saturated fat") for s, _, _ in found), found
+
+
+def test_a_relative_clause_on_a_form_of_a_thing_is_not_said_of_the_thing(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nThe nasal spray vaccine contains a weakened form of the virus that cannot "
+                               "cause flu in healthy children.\n\nAcne is caused by bacteria that live on the skin.\n")
+    assert not any(s == "virus" and o == "influenza" for s, _, o in found), found  # the virus does cause flu
+    assert ("bacteria", PRED["causes"], "acne") in found, found
