@@ -855,6 +855,9 @@ class Extractor:
 
         def modifier(m: Mention) -> bool:  # one word, an adjective modifying the noun after it
             t = starts.get(m.begin - ctx.begin)
+            if t is not None and t.idx + len(t.text) == m.end - ctx.begin and t.pos_ == "ADJ" \
+                    and t.dep_ == "acomp" and t.head.lemma_ in ("feel", "be", "get", "become", "keep", "stay"):
+                return True  # 'feeling cold': how one feels, not the common cold
             return t is not None and t.idx + len(t.text) == m.end - ctx.begin and t.pos_ == "ADJ" \
                 and t.dep_ in ("amod", "conj") and t.head.pos_ == "NOUN" and t.head.i > t.i
 

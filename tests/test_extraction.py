@@ -842,3 +842,10 @@ def test_a_relative_clause_on_a_form_of_a_thing_is_not_said_of_the_thing(extract
                                "cause flu in healthy children.\n\nAcne is caused by bacteria that live on the skin.\n")
     assert not any(s == "virus" and o == "influenza" for s, _, o in found), found  # the virus does cause flu
     assert ("bacteria", PRED["causes"], "acne") in found, found
+
+
+def test_feeling_cold_is_not_the_common_cold(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nAn underactive thyroid can make you feel cold and tired.\n\n"
+                               "Colds are caused by viruses.\n")
+    assert not any(o == "common cold" and s == "hypothyroidism" for s, _, o in found), found
+    assert ("virus", PRED["causes"], "common cold") in found, found
