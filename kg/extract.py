@@ -996,6 +996,9 @@ class Extractor:
                  if self.vocab.categories(m.concept) & set(slots["subject"])]
         return list({a.iri: a for a in found}.values())
 
+    _PEOPLE = frozenset({"people", "person", "you", "we", "children", "child", "adult", "adults", "patient",
+                         "patients", "women", "woman", "men", "man", "parent", "parents", "someone", "anyone"})
+
     def _clause_subjects(self, ctx: SentenceContext, allowed: list[str]) -> list[Arg]:
         """The known concepts that are subjects of the sentence's verbs, conjuncts included."""
         if ctx.parse is None:
@@ -1105,6 +1108,11 @@ class Extractor:
         rel = None
         for r in re.finditer(r"(?:^|,\s*|\s)(which|who|that)\s", ctx.text[b:e], re.IGNORECASE):
             rel = b + r.start(1)
+        if rel is not None and mentions and all(m.begin - ctx.begin > rel for m in mentions) \
+                and re.search(r"[A-Za-z]{3,}", ctx.text[b:rel]) and ctx.parse is not None \
+                and any(t.dep_ == "relcl" and t.idx > rel and t.head.idx < rel and t.head.pos_ == "NOUN"
+                        for t in ctx.parse()):
+            return []  # "the nurses who give vaccines are trained to treat them": not the vaccines
         if rel is None or any(m.begin - ctx.begin > rel for m in mentions):
             return None
         before = [m for m in mentions if m.end - ctx.begin <= rel]
@@ -1195,6 +1203,12 @@ class Extractor:
             # "Y does not prevent food poisoning, and no evidence that X cures it": 'it' is the illness
             earlier = [m for m in self._mentions_in(ctx, 0, before) if self.vocab.categories(m.concept) & set(allowed)]
             return [self._arg(earlier[-1], ctx)] if earlier else []
+        if before is not None:
+            # an object pronoun: this sentence's earlier concept of the kind ('Asthma is not contagious,
+            # although the colds that trigger it can' -> asthma)
+            earlier = [m for m in self._mentions_in(ctx, 0, before) if self.vocab.categories(m.concept) & set(allowed)]
+            if earlier:
+                return [self._arg(earlier[-1], ctx)]
         if prev is None:
             return []
         return self._referent_in(prev, allowed, mint=mint)
@@ -1209,8 +1223,10 @@ class Extractor:
         doc = prev.parse() if prev.parse else None
         root = next((t for t in doc if t.dep_ == "ROOT"), None) if doc is not None else None
         subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")), None) if root is not None else None
-        if subject is not None and subject.pos_ == "PRON" and subject.lower_ in ("it", "they") and depth < 2 \
-                and prev.before is not None and prev.before.section == "body":
+        people = subject is not None and subject.lemma_.lower() in self._PEOPLE
+        if subject is not None and (subject.pos_ == "PRON" and subject.lower_ in ("it", "they") or people) \
+                and depth < 2 and prev.before is not None and prev.before.section == "body":
+            # ('Some people notice X. It can also cause Y': 'it' is not what people notice)
             # "The virus stays in the body. After chickenpox, it lies dormant. Later it can cause shingles."
             return self._referent_in(prev.before, allowed, depth + 1, mint)
         if subject is not None:

@@ -849,3 +849,21 @@ def test_feeling_cold_is_not_the_common_cold(extractor: Extractor) -> None:
                                "Colds are caused by viruses.\n")
     assert not any(o == "common cold" and s == "hypothyroidism" for s, _, o in found), found
     assert ("virus", PRED["causes"], "common cold") in found, found
+
+
+@pytest.mark.parametrize(("raw", "want", "never"), [
+    # an object pronoun stands for this sentence's earlier concept before the sentence before's
+    ("Teenagers often grow out of it.\n\nAsthma is not contagious, although the colds that trigger it can spread.",
+     None, ("common cold", "puberty")),
+    # a sentence about what people notice is skipped on the way to a pronoun's referent
+    ("Iron deficiency anaemia makes you tired. Some people notice hair thinning or brittle nails. It can also cause "
+     "restless legs at night.", ("iron deficiency anemia", "restless legs syndrome"), ("hair loss", "restless legs syndrome")),
+    # a concept inside a relative clause on an unnamed subject is not the subject
+    ("Serious allergic reactions are rare, and the nurses who give vaccines are trained to treat them.", None,
+     ("vaccines", "allergic reaction")),
+])
+def test_object_pronouns_people_sentences_and_unnamed_relative_subjects(
+        extractor: Extractor, raw: str, want: tuple[str, str] | None, never: tuple[str, str]) -> None:
+    pairs = {(s, o) for s, _, o in _claims(extractor, f"Title\n\n{raw}\n")}
+    assert want is None or want in pairs, pairs
+    assert never not in pairs, pairs
