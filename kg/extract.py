@@ -1314,6 +1314,16 @@ class Extractor:
                 named_kind = next((k for m in self._mentions_in(ctx, pb, pb + named.end())
                                    if (k := self._kind_of(m.concept, slots[slot]))), None)
                 pb += named.end()
+            diet = self._DIET.fullmatch(text[pb:pe].strip())
+            if diet and slots.get(f"mint_{slot}"):
+                # "a diet low in iron" is a low-iron diet, never iron itself
+                level = "low" if diet.group(1).lower() in ("low", "poor") else "high"
+                label = f"{level}-{diet.group(2).lower()} diet"
+                known = self.vocab.index.get(tuple(fold(label)))
+                out.append(Arg(known or self._mint(label, slots[f"mint_{slot}"], minter, result),
+                               ctx.begin + pb, ctx.begin + pe))
+                last_was_arg = True
+                continue
             if self._ANAPHOR.fullmatch(text[pb:pe].strip()) and "condition" in slots[slot]:
                 referent = self._condition_in_view(ctx)
                 if referent:  # "They can shorten the illness" under "If you get flu": the flu
@@ -1358,6 +1368,8 @@ class Extractor:
 
     _CAUSE_OF = re.compile(r"\s*(?:[\w'’-]+\s+){0,6}?(?:that|which)\s+(?:can\s+|may\s+|often\s+|commonly\s+)?"
                            r"(?:cause|causes|lead\s+to|leads\s+to|trigger|triggers)\s+", re.IGNORECASE)
+
+    _DIET = re.compile(r"(?:an?\s+|the\s+|your\s+)?(?:[\w-]+\s+)?diet\s+(low|poor|high|rich)\s+in\s+([a-z]+)", re.IGNORECASE)
 
     _ANAPHOR = re.compile(r"(?:the|this|that|your)\s+(?:illness|disease|condition)", re.IGNORECASE)
 

@@ -867,3 +867,10 @@ def test_object_pronouns_people_sentences_and_unnamed_relative_subjects(
     pairs = {(s, o) for s, _, o in _claims(extractor, f"Title\n\n{raw}\n")}
     assert want is None or want in pairs, pairs
     assert never not in pairs, pairs
+
+
+def test_a_diet_low_in_a_nutrient_is_not_the_nutrient(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nCauses of iron-deficiency anaemia include heavy periods and a diet low in "
+                               "iron.\n")
+    subjects = {s for s, _, o in found if o == "iron deficiency anemia"}
+    assert "low-iron diet" in subjects and "iron" not in subjects, found
