@@ -169,6 +169,7 @@ class SentenceContext:
     section: str
     mentions: list[Mention]
     subjects: list[Arg] = field(default_factory=list)  # subjects of claims found so far
+    objects: list[Arg] = field(default_factory=list)  # and their objects
     items: list[SentenceContext] = field(default_factory=list)  # list items after a lead-in ending in ':'
     topic_condition: str | None = None  # the article's most mentioned condition ("flare-ups" of what)
     myth: bool = False  # the line states a myth ("Myth: X causes Y"), whatever its own wording
@@ -593,7 +594,7 @@ class Extractor:
             slot = pattern["right"]
             if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE) \
                     and not self._determiner_at(ctx, m.end()):  # 'this weak valve' is no pronoun
-                args[slot] = self._resolve(ctx, prev, slots[slot], result, before=m.start(), at=m.start())
+                args[slot] = self._resolve(ctx, prev, slots[slot], result, before=clause_start, at=m.start())
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("measure") and "right" in pattern:
@@ -633,6 +634,7 @@ class Extractor:
             return []
         if "left" in pattern and args[pattern["left"]]:
             ctx.subjects = args[pattern["left"]]
+        ctx.objects = ctx.objects + [a for a in args["object"] if a.iri not in {o.iri for o in ctx.objects}]
         if pattern.get("either_way"):
             # "X is linked to Y" names no direction: the condition is the object, whichever side it
             # stands on; two conditions, or none, give no claim.
@@ -1211,6 +1213,12 @@ class Extractor:
                 return [self._arg(earlier[-1], ctx)]
         if prev is None:
             return []
+        if before is not None:
+            # an object pronoun after a sentence with claims: that sentence's object ('Stress can trigger
+            # telogen effluvium. Iron deficiency may cause it too.')
+            objects = [a for a in prev.objects if self._categories(a.iri, result) & set(allowed)]
+            if objects:
+                return objects[:1]
         return self._referent_in(prev, allowed, mint=mint)
 
     def _referent_in(self, prev: SentenceContext, allowed: list[str], depth: int = 0,
@@ -1319,8 +1327,8 @@ class Extractor:
                 # "a diet low in iron" is a low-iron diet, never iron itself
                 level = "low" if diet.group(1).lower() in ("low", "poor") else "high"
                 label = f"{level}-{diet.group(2).lower()} diet"
-                known = self.vocab.index.get(tuple(fold(label)))
-                out.append(Arg(known or self._mint(label, slots[f"mint_{slot}"], minter, result),
+                diet_iri = self.vocab.index.get(tuple(fold(label)))
+                out.append(Arg(diet_iri or self._mint(label, slots[f"mint_{slot}"], minter, result),
                                ctx.begin + pb, ctx.begin + pe))
                 last_was_arg = True
                 continue
@@ -1369,7 +1377,8 @@ class Extractor:
     _CAUSE_OF = re.compile(r"\s*(?:[\w'’-]+\s+){0,6}?(?:that|which)\s+(?:can\s+|may\s+|often\s+|commonly\s+)?"
                            r"(?:cause|causes|lead\s+to|leads\s+to|trigger|triggers)\s+", re.IGNORECASE)
 
-    _DIET = re.compile(r"(?:an?\s+|the\s+|your\s+)?(?:[\w-]+\s+)?diet\s+(low|poor|high|rich)\s+in\s+([a-z]+)", re.IGNORECASE)
+    _DIET = re.compile(r"(?:an?\s+|the\s+|your\s+)?(?:[\w-]+\s+)?diet\s+(low|poor|high)\s+in\s+([a-z]+)",
+                       re.IGNORECASE)  # not 'rich in fruit, vegetables and ...': a list, and no excess
 
     _ANAPHOR = re.compile(r"(?:the|this|that|your)\s+(?:illness|disease|condition)", re.IGNORECASE)
 

@@ -874,3 +874,10 @@ def test_a_diet_low_in_a_nutrient_is_not_the_nutrient(extractor: Extractor) -> N
                                "iron.\n")
     subjects = {s for s, _, o in found if o == "iron deficiency anemia"}
     assert "low-iron diet" in subjects and "iron" not in subjects, found
+
+
+def test_an_object_pronoun_is_never_the_subject_of_its_own_clause(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nStress can trigger telogen effluvium.\n\nIron deficiency and thyroid disease "
+                               "may cause it too.\n")
+    assert ("iron deficiency", PRED["causes"], "telogen effluvium") in found, found
+    assert not any(o == "thyroid disease" for _, _, o in found), found
