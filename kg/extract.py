@@ -447,15 +447,14 @@ class Extractor:
                 continue
             certainty, hedges = self._certainty(source.text, clause, len(source.text))
             predicate = self.cues.raw["predicates"][name]
+            # "You are more likely to get X if you:" / "- have diabetes": the verb's object
+            conditional = bool(re.search(r"\bif\s+(?:you|they|your child|he|she)\s*:\s*$", ctx.text, re.IGNORECASE))
             for item in items:
                 if item.text.rstrip().endswith("?"):
                     continue
                 cut = self._item_head_end(item)
-                start = 0
-                if re.search(r"\bif\s+(?:you|they|your child|he|she)\s*:\s*$", ctx.text, re.IGNORECASE):
-                    # "You are more likely to get X if you:" / "- have diabetes": the verb's object
-                    lead = self._CONDITION_VERB.match(item.text)
-                    start = lead.end() if lead else 0
+                lead = self._CONDITION_VERB.match(item.text) if conditional else None
+                start = lead.end() if lead else 0
                 if not 0 < len(item.text[start:cut].split()) <= 12 or not start and not self._noun_phrase(item, cut):
                     continue  # "Rest and fluids help your body recover": a sentence, not a list entry
                 for a in self._list_args(item, start, cut, slots, "subject", minter, result):
@@ -473,6 +472,8 @@ class Extractor:
         doc = item.parse() if item.parse else None
         return doc is not None and any(t.dep_ == "ROOT" and t.pos_ in ("NOUN", "PROPN") for t in doc)
 
+    _INSTRUMENT_VERBS = frozenset({"use", "take", "wear", "apply"})  # 'using a spermicide' names the spermicide
+
     def _noun_phrase(self, item: SentenceContext, cut: int) -> bool:
         """Whether a list item's head part (up to ``cut``) is a noun phrase on the parse: no verb
         of it is the root ('go to bed late', 'rest helps you recover'), and a noun is in it."""
@@ -486,12 +487,12 @@ class Extractor:
 
         def verb_root(t: Any) -> bool:  # a participle opening a noun ('skipped meals') is no verb root
             participle = t.i == 0 and (t.tag_ in ("VBN", "VBD") or t.tag_ == "VBG" and (
-                t.lemma_ in ("use", "take", "wear", "apply") or not any(c.dep_ == "dobj" for c in t.children))) \
+                t.lemma_ in self._INSTRUMENT_VERBS or not any(c.dep_ == "dobj" for c in t.children))) \
                 and any(n.pos_ == "NOUN" for n in t.rights)
             # ('Swapping butter for oil' is an action with its object, not a noun; 'using a spermicide' names one)
             return t.dep_ == "ROOT" and t.pos_ in ("VERB", "AUX") and not participle
 
-        action = bool(part) and part[0].tag_ == "VBG" and part[0].lemma_ not in ("use", "take", "wear", "apply") \
+        action = bool(part) and part[0].tag_ == "VBG" and part[0].lemma_ not in self._INSTRUMENT_VERBS \
             and any(c.dep_ == "dobj" for c in part[0].children)  # 'Swapping butter for oil': an action
         return any(t.pos_ in ("NOUN", "PROPN") for t in part) and not any(verb_root(t) for t in part) and not action
 
@@ -615,8 +616,7 @@ class Extractor:
         if "topic_condition" in pattern:
             earlier = [a for a in (prev.subjects if prev else []) if self._fits(a.iri, ["condition"])]
             # this sentence's condition, the previous sentence's subject, the nearest heading's, the page's
-            heading = next(([self._arg(m, h)] for h in reversed(ctx.headings) for m in h.mentions
-                            if "condition" in self.vocab.categories(m.concept)), [])
+            heading = self._heading_condition(ctx)
             args[pattern["topic_condition"]] = self._topic(ctx, None, ["condition"]) or earlier or heading or (
                 [Arg(ctx.topic_condition, 0, 0)] if ctx.topic_condition else [])
         if "topic_treatment" in pattern:
@@ -779,13 +779,17 @@ class Extractor:
             return None
         return subject.left_edge.idx, subject.right_edge.idx + len(subject.right_edge.text)
 
+    def _holds_trigger(self, text: str) -> bool:
+        """Whether any claim trigger occurs in ``text``."""
+        return any(p["regex"].search(text) for p in self.cues.patterns)
+
     def _subject_start(self, ctx: SentenceContext, start: int, pos: int) -> int:
         """Back to where the trigger verb's subject begins when a clause boundary ('and') falls
         inside that subject ('Dairy products, tinned fish, and green vegetables contain calcium')."""
         if ctx.parse is None:
             return start
         doc = ctx.parse()
-        verb = next((t for t in doc if t.idx <= pos < t.idx + max(1, len(t.text))), None)
+        verb = self._token_at(doc, pos)
         while verb is not None and verb.pos_ != "VERB" and verb.i + 1 < len(doc) and verb.idx < pos + 12:
             verb = doc[verb.i + 1]  # 'can cause': the auxiliary's verb
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None) if verb is not None else None
@@ -793,7 +797,7 @@ class Extractor:
                 or not re.search(r"(?:,|\band\b|\bor\b)\s*$", ctx.text[subject.left_edge.idx:start]):
             return start  # only a coordination inside the subject, never a complementizer ('found that X')
         inside = {t.i for t in subject.subtree}
-        if any(p["regex"].search(ctx.text[subject.left_edge.idx:start]) for p in self.cues.patterns):
+        if self._holds_trigger(ctx.text[subject.left_edge.idx:start]):
             return start  # a trigger inside: the parse joined two clauses ('X protects against Y, and Z reduce W')
         if all(t.i in inside for t in doc if subject.left_edge.idx <= t.idx < start):
             return subject.left_edge.idx
@@ -805,7 +809,7 @@ class Extractor:
         so the first clause's negation and subject stay out."""
         if ctx.parse is None:
             return start
-        token = next((t for t in ctx.parse() if t.idx <= pos < t.idx + max(1, len(t.text))), None)
+        token = self._token_at(ctx.parse(), pos)
         while token is not None and token.pos_ not in ("VERB", "AUX") and token.head.i != token.i:
             token = token.head
         if token is None or token.pos_ == "AUX" and token.head.pos_ == "VERB":
@@ -857,11 +861,11 @@ class Extractor:
 
         def modifier(m: Mention) -> bool:  # one word, an adjective modifying the noun after it
             t = starts.get(m.begin - ctx.begin)
-            if t is not None and t.idx + len(t.text) == m.end - ctx.begin and t.pos_ == "ADJ" \
-                    and t.dep_ == "acomp" and t.head.lemma_ in ("feel", "be", "get", "become", "keep", "stay"):
+            if t is None or t.idx + len(t.text) != m.end - ctx.begin or t.pos_ != "ADJ":
+                return False
+            if t.dep_ == "acomp" and t.head.lemma_ in ("feel", "be", "get", "become", "keep", "stay"):
                 return True  # 'feeling cold': how one feels, not the common cold
-            return t is not None and t.idx + len(t.text) == m.end - ctx.begin and t.pos_ == "ADJ" \
-                and t.dep_ in ("amod", "conj") and t.head.pos_ == "NOUN" and t.head.i > t.i
+            return t.dep_ in ("amod", "conj") and t.head.pos_ == "NOUN" and t.head.i > t.i
 
         return [m for m in inside if not modifier(m)]
 
@@ -914,7 +918,7 @@ class Extractor:
             if kind_start is not None and kind_start < start:
                 start = kind_start  # "the shingles vaccine": the modifier names which vaccine
             if re.search(r"\S.*(?:,|\band\b|\bor\b)\s*[\"']?\s*$", ctx.text[b:start]) \
-                    and not any(p["regex"].search(ctx.text[b:start]) for p in self.cues.patterns):
+                    and not self._holds_trigger(ctx.text[b:start]):
                 start = b  # "colon cleansing or detox teas", "Dairy products, tinned fish with bones, and ...": every conjunct
             inverted = self.cues.inverting.search(ctx.text, b, start)
             if inverted:  # "Infrequent hair washing can ...": the phrase, never the bare concept
@@ -970,13 +974,10 @@ class Extractor:
                 if untyped(a):
                     if not known:
                         return False
-                    kinds = self._categories_types(known[0].iri, result)
+                    kinds = self._types(known[0].iri, result)
                     result.minted[a.iri] = replace(result.minted[a.iri], types=kinds)
         return True
 
-    def _categories_types(self, iri: str, result: Extraction) -> tuple[str, ...]:
-        concept = result.minted.get(iri) or self.vocab.concepts.get(iri)
-        return concept.types if concept else ()
 
     _CLASS_NOUNS = frozenset({"condition", "conditions", "illness", "illnesses", "disease", "diseases", "medicine",
                               "medicines", "medication", "medications", "drug", "drugs", "food", "foods",
@@ -1081,7 +1082,7 @@ class Extractor:
         ('Statins lower LDL and reduce the risk of stroke': 'reduce' is said of the statins)."""
         if ctx.parse is None:
             return False
-        verb = next((t for t in ctx.parse() if t.idx <= pos < t.idx + max(1, len(t.text))), None)
+        verb = self._token_at(ctx.parse(), pos)
         if verb is None or verb.pos_ != "VERB":
             return False
         return verb.dep_ == "conj" and verb.head.i < verb.i and verb.head.pos_ == "VERB" and not any(
@@ -1089,7 +1090,7 @@ class Extractor:
 
     def _first_conjunct_subject(self, ctx: SentenceContext, pos: int) -> tuple[int, int] | None:
         """The span of the subject of the first verb that the verb at ``pos`` is conjoined to."""
-        verb = next((t for t in ctx.parse() if t.idx <= pos < t.idx + max(1, len(t.text))), None) if ctx.parse else None
+        verb = self._token_at(ctx.parse(), pos) if ctx.parse else None
         while verb is not None and verb.dep_ in ("conj", "xcomp") and verb.head != verb:
             verb = verb.head  # 'they help restore X and prevent Y': the subject of 'help'
         subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None) if verb is not None else None
@@ -1130,7 +1131,7 @@ class Extractor:
         weakened form of the virus', 'a strain of bacteria')."""
         if ctx.parse is None:
             return False
-        t = next((t for t in ctx.parse() if t.idx <= m.end - ctx.begin - 1 < t.idx + len(t.text)), None)
+        t = self._token_at(ctx.parse(), m.end - ctx.begin - 1)
         if t is None or t.dep_ != "pobj" or t.head.lower_ != "of" or t.head.head.pos_ != "NOUN":
             return False
         head = t.head.head
@@ -1143,7 +1144,7 @@ class Extractor:
         if ctx.parse is None:
             return None
         doc = ctx.parse()
-        t = next((t for t in doc if t.idx <= m.end - ctx.begin - 1 < t.idx + len(t.text)), None)
+        t = self._token_at(doc, m.end - ctx.begin - 1)
         while t is not None and t.dep_ in ("compound", "amod", "nmod") and t.head != t:
             t = t.head
         if t is not None and t.dep_ == "pobj" and t.head.text.lower() == "of" \
@@ -1382,13 +1383,15 @@ class Extractor:
 
     _ANAPHOR = re.compile(r"(?:the|this|that|your)\s+(?:illness|disease|condition)", re.IGNORECASE)
 
+    def _heading_condition(self, ctx: SentenceContext) -> list[Arg]:
+        """The first condition the nearest heading above the sentence names, if any."""
+        return next(([self._arg(m, h)] for h in reversed(ctx.headings) for m in h.mentions
+                     if "condition" in self.vocab.categories(m.concept)), [])
+
     def _condition_in_view(self, ctx: SentenceContext) -> str | None:
         """The condition 'the illness' stands for: the nearest heading's, else the page's."""
-        for h in reversed(ctx.headings):
-            for m in h.mentions:
-                if "condition" in self.vocab.categories(m.concept):
-                    return m.concept
-        return ctx.topic_condition
+        heading = self._heading_condition(ctx)
+        return heading[0].iri if heading else ctx.topic_condition
 
     def _inner_asides(self, ctx: SentenceContext, b: int, e: int) -> list[tuple[int, int]]:
         """Parenthesised asides in ``[b, e)`` between a modifier and the noun it modifies."""
@@ -1466,6 +1469,11 @@ class Extractor:
                 and (t.text == "-" or not t.whitespace_ and t.text not in "\"'"):
             return None  # the modifier is the tail of a hyphenated word ('long-term'): no kind named
         return start
+
+    @staticmethod
+    def _token_at(doc: Any, pos: int) -> Any | None:
+        """The token of ``doc`` that holds character ``pos``, if any."""
+        return next((t for t in doc if t.idx <= pos < t.idx + max(1, len(t.text))), None)
 
     @staticmethod
     def _before_aside(doc: Any, i: int) -> Any | None:
@@ -1557,9 +1565,13 @@ class Extractor:
             result.minted[iri] = Concept(iri, label, (kind,) if isinstance(kind, str) else kind, variants, minted=True)
         return iri
 
+    def _types(self, iri: str, result: Extraction) -> tuple[str, ...]:
+        """A concept's types, minted on this page or in the vocabulary."""
+        concept = result.minted.get(iri) or self.vocab.concepts.get(iri)
+        return concept.types if concept else ()
+
     def _categories(self, iri: str, result: Extraction) -> frozenset[str]:
-        minted = result.minted.get(iri)
-        return categories(minted.types) if minted else self.vocab.categories(iri)
+        return categories(self._types(iri, result))
 
     def _only_mentions(self, ctx: SentenceContext, known: list[Mention], b: int, e: int) -> bool:
         """Whether ``[b, e)`` holds nothing but these mentions, determiners and auxiliaries."""
@@ -1578,7 +1590,7 @@ class Extractor:
         last = words[-1]
         at = ctx.text.rfind(last, b, e)
         end = at + len(last) - 1  # the word's last character: 'exercise-induced' is headed by 'induced'
-        token = next((t for t in doc if t.idx <= end < t.idx + max(1, len(t.text))), None) if at >= 0 else None
+        token = self._token_at(doc, end) if at >= 0 else None
         nominal = substance and token is not None and token.pos_ == "ADJ" and len(words) == 1 and token.dep_ in (
             "dobj", "nsubj", "nsubjpass", "pobj", "attr") and token.head.pos_ in ("VERB", "AUX", "ADP")
         # a lone gerund as an argument names an activity ('Teething doesn't cause ...', 'Breastfeeding may ...')
