@@ -283,30 +283,60 @@ def _heading_line(line: str) -> bool:
 
 
 def _text_blocks(text: str, para: Span) -> list[Section]:
-    """A plain-text paragraph: a heading line (alone, or above a list), list items, or body."""
+    """A plain-text paragraph: a heading line (alone, or above a list or the lines under it), list
+    items, or body."""
     lines = _lines(text, para)
     if _heading_line(lines[0].text) and (len(lines) == 1 or all(
-            _BULLET_START.match(line.text) for line in lines[1:])):
+            _BULLET_START.match(line.text) for line in lines[1:]) or _heads_lines_below(lines)):
         rest = Span(lines[1].begin, para.end, text[lines[1].begin:para.end]) if len(lines) > 1 else None
         return [Section("heading", lines[0], level=1)] + (_line_blocks(text, rest) if rest else [])
     return _line_blocks(text, para)
 
 
+def _heads_lines_below(lines: list[Span]) -> bool:
+    """'Food and drink' / 'The evidence on diet is patchy. ...': a short title-like line over a
+    line that opens a sentence of its own, not the first line of a hard-wrapped paragraph."""
+    first, second = lines[0].text, lines[1].text
+    return len(first.split()) <= 8 and (second[:1].isupper() or bool(_BULLET_START.match(second))) \
+        and not re.search(r"\b(?:a|an|the|and|or|of|to|in|with|for|is|are|can|may)$", first, re.IGNORECASE)
+
+
 def _line_blocks(text: str, para: Span, marks: str = _BULLET) -> list[Section]:
-    """A paragraph whose lines open with a mark (a bullet, a number; in Markdown also a heading's
-    '#' or a quote's '>') gives one section per line with the mark kept out of the span; any other
-    paragraph stays one body section. Only Markdown's '#' lines are headings."""
-    if not re.match(rf"^\s*(?:{marks})", para.text):
+    """A paragraph with lines that open with a mark (a bullet, a number; in Markdown also a
+    heading's '#' or a quote's '>') gives one section per marked line, with the mark kept out of
+    the span, wherever in the paragraph the marked lines start ('Common triggers include:' /
+    '- stress'); the unmarked lines between them are body, one section per run, and a line in
+    lower case right under an item continues it. Without marked lines the paragraph is one
+    body section. Only Markdown's '#' lines are headings."""
+    lines = _lines(text, para)
+    marked = [re.match(rf"^(?:{marks})\s*", line.text) for line in lines]
+    if not any(marked):
         return [Section("body", para)]
-    out = []
-    for line in _lines(text, para):
-        mark = re.match(rf"^(?:{marks})\s*", line.text)
+    out: list[Section] = []
+    run: list[Span] = []
+
+    def flush() -> None:
+        if run:
+            out.append(Section("body", Span(run[0].begin, run[-1].end, text[run[0].begin:run[-1].end])))
+            run.clear()
+
+    for line, mark in zip(lines, marked, strict=True):
+        if mark is None:
+            if not run and out and out[-1].item and line.text[:1].islower():
+                last = out[-1]  # a wrapped item: its second line
+                out[-1] = Section(last.kind, Span(last.span.begin, line.end, text[last.span.begin:line.end]),
+                                  level=last.level, item=True)
+            else:
+                run.append(line)
+            continue
+        flush()
         heading = marks == _MARKDOWN_MARK and line.text.startswith("#")
-        span = strip_span(text, line.begin + (mark.end() if mark else 0), line.end)
+        span = strip_span(text, line.begin + mark.end(), line.end)
         if span:
             level = len(line.text) - len(line.text.lstrip("#")) if heading else 0
-            item = bool(mark and _BULLET_START.match(line.text))
+            item = bool(_BULLET_START.match(line.text))
             out.append(Section("heading" if heading else "body", span, level=level, item=item))
+    flush()
     return out
 
 
