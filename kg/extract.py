@@ -122,6 +122,10 @@ class Cues:
         return [dict(p, regex=re.compile(p["frame"], re.IGNORECASE)) for p in self.raw["list_frames"]]
 
     @cached_property
+    def sibling_heading_stops(self) -> re.Pattern[str]:
+        return _alternation(self.raw["sibling_heading_stops"])
+
+    @cached_property
     def determiners(self) -> frozenset[str]:
         return frozenset(self.raw["determiners"])
 
@@ -175,6 +179,7 @@ class SentenceContext:
     myth: bool = False  # the line states a myth ("Myth: X causes Y"), whatever its own wording
     myth_near: bool = False  # this sentence or the next calls something a myth or untrue
     headings: list[SentenceContext] = field(default_factory=list)  # the headings it stands under, outer first
+    level: int = 0  # a heading's depth
     item: bool = False  # one bulleted or numbered list item
     listed: bool = False  # an item already read as an entry of its intro's claims
     before: SentenceContext | None = None  # the sentence before it
@@ -218,8 +223,13 @@ class Extractor:
         def content(f: tuple[int, int, str]) -> int:  # words after a leading article ('the flu')
             return f[1] - (toks[f[0]][0] in ("the", "a", "an"))
 
+        def modifier_part(i: int, n: int) -> bool:  # 'alcohol-based toners', 'sugar-free', 'anti-dandruff'
+            b, e = toks[i][1], toks[i + n - 1][2]
+            return text[e:e + 1] == "-" and text[e + 1:e + 2].isalpha() or \
+                b >= 2 and text[b - 1] == "-" and text[b - 2].isalpha()
+
         for i, n, iri in sorted(found, key=lambda f: (-content(f), -f[1], f[0])):
-            if not any(taken[i:i + n]):
+            if not any(taken[i:i + n]) and not modifier_part(i, n):
                 taken[i:i + n] = [True] * n
                 chosen.append((i, n, iri))
         out = []
@@ -366,6 +376,7 @@ class Extractor:
         levels = {s.index: s.level for s in article.sentences}
         stack: list[SentenceContext] = []
         for ctx in contexts:
+            ctx.level = levels[ctx.index]
             if ctx.section == "heading":
                 while stack and levels[stack[-1].index] >= levels[ctx.index]:
                     stack.pop()
@@ -384,10 +395,41 @@ class Extractor:
         return items
 
     def _frames(self, contexts: list[SentenceContext], n: int) -> list[SentenceContext]:
-        """What a list after sentence ``n`` is about: that line, then its headings, inner first."""
+        """What a list after sentence ``n`` is about: that line, then its headings, inner first,
+        then the earlier headings beside its own that it belongs with."""
         ctx = contexts[n]
-        return [ctx] + list(reversed(ctx.headings)) if ctx.section == "body" else \
+        own = ctx.headings[-1] if ctx.section == "body" and ctx.headings else ctx if ctx.section == "heading" else None
+        frames = [ctx] + list(reversed(ctx.headings)) if ctx.section == "body" else \
             [ctx] + list(reversed(contexts[n + 1].headings[:-1] if n + 1 < len(contexts) else []))
+        return frames + (self._group_heading(contexts, own) if own is not None else [])
+
+    def _group_heading(self, contexts: list[SentenceContext], own: SentenceContext) -> list[SentenceContext]:
+        """'Common triggers' (a few lines, no list) / 'Weather and temperature' / '- sunlight' /
+        'Food and drink' / ...: in a page without deeper heading levels, a run of short headings
+        over lists each stands under the heading before the run, when that heading holds no list
+        of its own. Empty unless every heading of the run is a short noun phrase."""
+        stops = self.cues.sibling_heading_stops
+
+        def topic_like(h: SentenceContext) -> bool:
+            doc = h.parse() if h.parse else None
+            return len(h.text.split()) <= 5 and not h.text.rstrip().endswith("?") and not stops.search(h.text) \
+                and doc is not None and not any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" for t in doc)
+
+        if not topic_like(own):
+            return []
+        position = {c.index: k for k, c in enumerate(contexts)}
+        k = position[own.index]
+        for _ in range(5):
+            before = next((j for j in range(k - 1, -1, -1) if contexts[j].section == "heading"), None)
+            if before is None or contexts[before].level != own.level:
+                return []
+            heading = contexts[before]
+            if not any(c.item for c in contexts[before + 1:k]):  # the run's lead: no list of its own
+                return [heading] if self._frame([heading]) and not stops.search(heading.text) else []
+            if not topic_like(heading):
+                return []
+            k = before
+        return []
 
     def _myth_item(self, ctx: SentenceContext, contexts: list[SentenceContext], n: int) -> bool:
         """A list item under an intro or heading that calls the list myths states a myth."""
@@ -418,15 +460,16 @@ class Extractor:
         claimed = {c.sentence for c in result.claims}
         out: list[Claim] = []
         for n, ctx in enumerate(contexts):
-            if not (ctx.section == "heading" or ctx.text.rstrip().endswith(":")):
+            prose = ctx.section == "body" and not ctx.item and not ctx.text.rstrip().endswith(":")
+            if not (ctx.section == "heading" or ctx.text.rstrip().endswith(":")) and not prose:
                 continue
             # an item whose own tail says something ('Salmonella, which is found in eggs') is still an entry
             items = [i for i in self._list_block(contexts, n) if not i.myth and not i.listed
                      and (i.index not in claimed or self._noun_rooted(i))]
             if not items or ctx.index in claimed:
                 continue
-            frames = self._frames(contexts, n)
-            frame = self._frame(frames)
+            frames = self._frames(contexts, n)[1:] if prose else self._frames(contexts, n)
+            frame = self._frame(frames)  # (a list after a sentence of prose is what its headings say)
             if frame is None:
                 continue
             rule, source, match = frame
@@ -560,6 +603,10 @@ class Extractor:
         slots = self.cues.raw["slots"][name]
         if pattern.get("mint") is False:  # a loose verb ('helps'): only vocabulary concepts as its arguments
             slots = {**slots, "mint_subject": None, "mint_object": None}
+        if pattern.get("mint_object") is False:  # 'carry': any carrier, but only a known disease carried
+            slots = {**slots, "mint_object": None}
+        if "object_kinds" in pattern:
+            slots = {**slots, "object": pattern["object_kinds"]}
         if name == "distinctFrom":  # 'Glue ear is not the same as an ear infection': an unnamed side is minted
             slots = {**slots, "mint_subject": self._UNTYPED, "mint_object": self._UNTYPED}
         if pattern.get("either_way"):  # 'it is linked to Y': either side may be the cause, a drug included
@@ -889,6 +936,11 @@ class Extractor:
             b += near.start() + 1  # "In older people, pregnant women and others, it can lead to Y": the pronoun
         e = self._locative_tail(ctx, b, e)  # "Some fragrances in sunscreen can cause Y": not the sunscreen
         mentions = [m for m in self._mentions_in(ctx, b, e) if self._fits(m.concept, slots[slot])]
+        if not mentions and slots.get(f"{slot}_fallback"):
+            # "The sun doesn't cure acne": a cause may be said to treat, when it heads the subject itself
+            lead = re.match(r"\W*(?:(?:the|a|an|your|some|too\s+much)\s+)?", ctx.text[b:e], re.IGNORECASE)
+            mentions = [m for m in self._mentions_in(ctx, b, e) if m.begin - ctx.begin in (b, b + (lead.end() if lead else 0))
+                        and self._fits(m.concept, slots[f"{slot}_fallback"])][:1]
         relative = self._relative_antecedent(ctx, mentions, b, e)
         if relative is not None:
             return relative
@@ -1430,7 +1482,7 @@ class Extractor:
         minted = result.minted.get(last.iri)
         kinds = categories(minted.types) if minted else self.vocab.categories(last.iri)
         inside = self._mentions_in(ctx, b, e)
-        return bool(inside) and all(self.vocab.categories(m.concept) == kinds for m in inside)
+        return bool(inside) and all(self.vocab.categories(m.concept) >= kinds for m in inside)  # surgery: also a cause
 
     def _classified(self, ctx: SentenceContext, m: Mention, b: int) -> int | None:
         """Where a classifying modifier of the mention starts ('vascular' in 'vascular dementia',
@@ -1506,6 +1558,9 @@ class Extractor:
         if not slots.get(f"mint_{slot}"):
             return []
         kind = kind or slots[f"mint_{slot}"]
+        instrument = re.match(r"\s*(?:using|taking|applying|wearing|putting\s+on)\s+(?=\S)", ctx.text[b:e], re.IGNORECASE)
+        if instrument and slot == "subject":
+            b += instrument.end()  # "Using a head lice lotion does not prevent ...": the lotion
         phrase = self.cues.fillers.sub(" ", re.sub(r"\s*\([^()]{0,40}\)", " ", ctx.text[b:e]))
         phrase = re.split(r"\s(?:on|in|at|for|after|within|during|over|under|around|from|into|with|without|by|"
                           r"than|because|before|while|until|despite|unlike|except)\s", " " + phrase + " ", maxsplit=1)[0]
@@ -1532,7 +1587,8 @@ class Extractor:
         if any(w.lower() in ("is", "are", "was", "were", "be", "been", "has", "have", "had", "will", "would", "should",
                              "not", "no", "you", "your", "it", "they", "we", "can", "may", "of", "in", "on", "with",
                              "please", "don't", "doesn't", "can't", "won't", "isn't", "aren't", "never",
-                             "for", "by", "about", "into", "than", "when", "more", "very") for w in words):
+                             "for", "by", "about", "into", "than", "when", "more", "very",
+                             "include", "includes", "including") for w in words):
             return []
         if words[-1].lower() in self.cues.raw.get("condition_aspects", []) and "condition" in slots[slot]:
             return [Arg(ctx.topic_condition, ctx.begin + b, ctx.begin + e)] if ctx.topic_condition else []

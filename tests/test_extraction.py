@@ -225,6 +225,15 @@ CASES = [
     # a coordinated subject through a quantity phrase
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "influenza", False, False),
     ("Colds, flu and most cases of bronchitis are caused by viruses.", "virus", "causes", "bronchitis", False, False),
+    # 'Y triggers' as a noun names what is triggered; 'a common Y trigger' too
+    ("Common eczema triggers include soaps, detergents and wool.", "soaps", "causes", "eczema", False, False),
+    ("Skipping meals is a common migraine trigger.", "skipped meals", "causes", "migraine", False, False),
+    # an example of a class that is also a cause is an argument too
+    ("Telogen effluvium is often triggered by a stressful event, such as surgery or childbirth.", "surgery", "causes",
+     "telogen effluvium", False, True),
+    # a cause heading its subject may be denied to treat; a carrier carries a disease
+    ("The sun doesn’t cure acne.", "sunlight", "treats", "acne", True, False),
+    ("Paracetamol can bring down a fever.", "paracetamol", "treats", "fever", False, True),
 ]
 
 
@@ -260,6 +269,11 @@ UNDECIDED = [
     ("It is unclear whether sunscreen prevents melasma.", "sunscreen", "melasma"),
     # a coordinated clause's own subject is no argument of the first clause's trigger
     ("Rosacea is caused by sunlight, and stress makes it flush.", "stress", "rosacea"),
+    # 'eczema triggers' is no verb: never 'eczema causes soaps'
+    ("Common eczema triggers include soaps and wool.", "eczema", "soaps"),
+    # a word only modifying another ('alcohol-based', 'sugar-free') is no mention of its concept
+    ("Alcohol-based toners can irritate rosacea.", "alcohol", "rosacea"),
+    ("Sugar-free gum does not cause tooth decay.", "sugar", "tooth decay"),
 ]
 
 
@@ -319,7 +333,7 @@ def test_heldout_articles_have_no_negation_error() -> None:
     assert report["micro"]["author_errors"] == 0, format_report(report)
 
 
-@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 26, 0.70), ("heldout", 14, 0.55)])
+@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 31, 0.66), ("heldout", 16, 0.53)])
 def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int, min_recall: float) -> None:
     """The project's realistic set (tests/data/realistic, gold written blind): whatever is missed, no
     denial is stored as affirmed; recall is held at what the extractor reached (a floor, not a goal)."""
@@ -881,3 +895,47 @@ def test_an_object_pronoun_is_never_the_subject_of_its_own_clause(extractor: Ext
                                "may cause it too.\n")
     assert ("iron deficiency", PRED["causes"], "telogen effluvium") in found, found
     assert not any(o == "thyroid disease" for _, _, o in found), found
+
+
+@pytest.mark.parametrize("name", ["t.txt", "t.md"])
+def test_a_list_right_under_its_intro_line_is_split_into_items(extractor: Extractor, name: str) -> None:
+    head = "---\ntitle: Migraine\n---\n\n" if name.endswith(".md") else "Migraine\n\n"
+    raw = head + ("Migraine is a headache disorder. Common migraine triggers include:\n- stress\n- lack of sleep\n"
+                  "- skipped meals, especially\n  breakfast\n")
+    article = parse_article(raw.encode(), name)
+    items = [s.span.text for s in article.sentences if s.item]
+    assert items == ["stress", "lack of sleep", "skipped meals, especially\n  breakfast"], items
+    found = _claims(extractor, raw, name)
+    assert found[("stress", PRED["causes"], "migraine")][1] == "stress", found
+    assert ("stress", PRED["causes"], "sleep deprivation") not in found, found
+
+
+def test_a_plain_text_heading_over_its_paragraph_is_a_heading() -> None:
+    raw = "Rosacea\n\nFood and drink\nThe evidence on diet is patchy. Spicy food may bring on flushing.\n"
+    kinds = [(s.section, s.span.text) for s in parse_article(raw.encode(), "t.txt").sentences]
+    assert ("heading", "Food and drink") in kinds, kinds
+    wrapped = "Rosacea\n\nRosacea is a long-term skin condition that mainly affects\nthe face and the eyes.\n"
+    assert not any(s.section == "heading" for s in parse_article(wrapped.encode(), "t.txt").sentences[1:])
+
+
+def test_a_run_of_group_headings_takes_the_relation_of_the_heading_before_it(extractor: Extractor) -> None:
+    raw = ("Rosacea Triggers\n\nRosacea is a skin condition of the face.\n\nCommon triggers\n\n"
+           "Triggers vary from person to person, but they fall into groups.\n\n"
+           "Weather and temperature\n\u2022 sunlight\n\u2022 hot weather\n\n"
+           "Food and drink\nFood triggers seem very personal.\n\u2022 spicy food\n\n"
+           "Skin care and medicines\n\u2022 perfumed soaps\n\n"
+           "Symptoms\n\u2022 redness\n\u2022 flushing\n")
+    found = _claims(extractor, raw)
+    for item, subject in [("sunlight", "sunlight"), ("spicy food", "spicy food")]:
+        assert found[(subject, PRED["causes"], "rosacea")][1] == item, found
+    assert not any(p == PRED["treats"] for _, p, _ in found), found  # 'medicines' in a group name is no 'what helps'
+    assert not any(s == "redness" for s, _, _ in found), found  # symptoms are no triggers
+
+
+def test_using_a_product_names_the_product_and_carriers_carry_known_diseases(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nUsing a head lice lotion does not prevent head lice.\n\n"
+                               "Pets don\u2019t carry head lice.\n\nLDL carries cholesterol into the arteries.\n")
+    lotion = found[("head lice lotion", PRED["prevents"], "head lice")][0]
+    assert lotion.negated, found
+    assert found[("pets", PRED["causes"], "head lice")][0].negated, found
+    assert not any(o == "cholesterol" for _, _, o in found), found
