@@ -500,11 +500,27 @@ class Extractor:
                 start = lead.end() if lead else 0
                 if not 0 < len(item.text[start:cut].split()) <= 12 or not start and not self._noun_phrase(item, cut):
                     continue  # "Rest and fluids help your body recover": a sentence, not a list entry
+                targets = self._purpose_targets(item, cut) if name in ("treats", "prevents") else []
                 for a in self._list_args(item, start, cut, slots, "subject", minter, result):
-                    if a.iri != target:
-                        out.append(Claim(a.iri, predicate, target, item.index, negated, certainty,
-                                         tuple(cues + hedges + ["list:" + rule["predicate"]])))
+                    for goal in targets or [target]:
+                        if a.iri != goal:
+                            out.append(Claim(a.iri, predicate, goal, item.index, negated, certainty,
+                                             tuple(cues + hedges + ["list:" + rule["predicate"]])))
         return out
+
+    _PURPOSE = re.compile(r"\s*,?\s*(?:for|against|to\s+(?:ease|relieve|treat|soothe|reduce|calm|bring\s+down|"
+                          r"help\s+with|clear|control|manage))\s+", re.IGNORECASE)
+
+    def _purpose_targets(self, item: SentenceContext, cut: int) -> list[str]:
+        """'paracetamol or ibuprofen for a headache and a raised temperature' under 'What helps':
+        what the entry is for, when its tail names conditions."""
+        purpose = self._PURPOSE.match(item.text, cut)
+        if not purpose:
+            return []
+        end = re.search(r"\s[-–—]\s|[;(]|,\s*(?:but|which|as|especially)\b", item.text[purpose.end():])
+        stop = purpose.end() + (end.start() if end else len(item.text))
+        return list(dict.fromkeys(m.concept for m in self._mentions_in(item, purpose.end(), stop)
+                                  if "condition" in self.vocab.categories(m.concept)))
 
     _CONDITION_VERB = re.compile(r"\s*(?:have|has|had|use|uses|take|takes|go\s+to|goes\s+to|attend|attends)\s+"
                                  r"(?:an?\s+|the\s+|some\s+)?", re.IGNORECASE)
@@ -643,6 +659,13 @@ class Extractor:
             if re.match(r"\s*(?:it|them|this|these)\b", ctx.text[m.end():right_end], re.IGNORECASE) \
                     and not self._determiner_at(ctx, m.end()):  # 'this weak valve' is no pronoun
                 args[slot] = self._resolve(ctx, prev, slots[slot], result, before=clause_start, at=m.start())
+                if not args[slot] and slot == "object":
+                    # "Taking antibiotics for a cold won't make it clear up": the clause's own concept of
+                    # the kind, when it is not the subject
+                    own = {a.iri for a in args["subject"]}
+                    inside = [k for k in self._mentions_in(ctx, clause_start, m.start())
+                              if self.vocab.categories(k.concept) & set(slots[slot]) and k.concept not in own]
+                    args[slot] = [self._arg(inside[-1], ctx)] if inside and args["subject"] else []
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("measure") and "right" in pattern:

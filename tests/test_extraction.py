@@ -234,6 +234,13 @@ CASES = [
     # a cause heading its subject may be denied to treat; a carrier carries a disease
     ("The sun doesn’t cure acne.", "sunlight", "treats", "acne", True, False),
     ("Paracetamol can bring down a fever.", "paracetamol", "treats", "fever", False, True),
+    # 'make it clear up': the clause's condition that is not its subject; 'they' is that subject
+    ("Taking antibiotics for a cold won't make it clear up any faster, and they can cause rashes.", "antibiotics",
+     "treats", "common cold", True, False),
+    ("Taking antibiotics for a cold won't make it clear up any faster, and they can cause rashes.", "antibiotics",
+     "causes", "rash", False, True),
+    ("Washing your hands is the best way to stop colds spreading.", "hand washing", "prevents", "common cold",
+     False, False),
 ]
 
 
@@ -939,3 +946,13 @@ def test_using_a_product_names_the_product_and_carriers_carry_known_diseases(ext
     assert lotion.negated, found
     assert found[("pets", PRED["causes"], "head lice")][0].negated, found
     assert not any(o == "cholesterol" for _, _, o in found), found
+
+
+def test_a_treatment_list_entry_is_for_what_its_tail_names(extractor: Extractor) -> None:
+    raw = ("Colds\n\nA cold is a mild viral infection of the nose and throat.\n\nWhat helps\n\n"
+           "\u2022 paracetamol for a headache and a raised temperature\n\u2022 plenty of rest\n")
+    found = _claims(extractor, raw)
+    assert found[("paracetamol", PRED["treats"], "headache")][1].startswith("paracetamol"), found
+    assert ("paracetamol", PRED["treats"], "fever") in found, found
+    assert ("paracetamol", PRED["treats"], "common cold") not in found, found  # the entry says what it is for
+    assert any(o == "common cold" and text == "plenty of rest" for (_, _, o), (_, text) in found.items()), found
