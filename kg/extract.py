@@ -406,8 +406,9 @@ class Extractor:
     def _group_heading(self, contexts: list[SentenceContext], own: SentenceContext) -> list[SentenceContext]:
         """'Common triggers' (a few lines, no list) / 'Weather and temperature' / '- sunlight' /
         'Food and drink' / ...: in a page without deeper heading levels, a run of short headings
-        over lists each stands under the heading before the run, when that heading holds no list
-        of its own. Empty unless every heading of the run is a short noun phrase."""
+        over lists stands under the heading before the run, when that heading holds no list of its
+        own; failing that, a run member that names the relation ('Foods' ... 'Physical triggers')
+        names it for the run. Empty unless every heading of the run is a short noun phrase."""
         stops = self.cues.sibling_heading_stops
 
         def topic_like(h: SentenceContext) -> bool:
@@ -415,21 +416,34 @@ class Extractor:
             return len(h.text.split()) <= 5 and not h.text.rstrip().endswith("?") and not stops.search(h.text) \
                 and doc is not None and not any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" for t in doc)
 
+        def lists(j: int, k: int) -> bool:
+            return any(c.item for c in contexts[j + 1:k])
+
         if not topic_like(own):
             return []
-        position = {c.index: k for k, c in enumerate(contexts)}
-        k = position[own.index]
-        for _ in range(5):
-            before = next((j for j in range(k - 1, -1, -1) if contexts[j].section == "heading"), None)
-            if before is None or contexts[before].level != own.level:
+        headings = [j for j, c in enumerate(contexts) if c.section == "heading"]
+        at = headings.index(next(j for j in headings if contexts[j] is own))
+        run = [headings[at]]
+        for j in reversed(headings[:at]):  # the run's members before the list's own heading
+            if contexts[j].level != own.level:
                 return []
-            heading = contexts[before]
-            if not any(c.item for c in contexts[before + 1:k]):  # the run's lead: no list of its own
-                return [heading] if self._frame([heading]) and not stops.search(heading.text) else []
-            if not topic_like(heading):
-                return []
-            k = before
-        return []
+            if not lists(j, run[0]):  # the run's lead: no list of its own; or the line just before the run
+                lead, last = contexts[j], contexts[run[0] - 1]  # ('Common triggers are listed below, by type.')
+                if self._frame([lead]) and not stops.search(lead.text):
+                    return [lead]
+                if last is not lead and self._frame([last]):
+                    return [last]
+                break
+            if not topic_like(contexts[j]) or len(run) > 5:
+                break
+            run.insert(0, j)
+        following = headings[at + 1:] + [len(contexts)]
+        for j, nxt in zip(following, following[1:], strict=False):  # and after it
+            if contexts[j].level != own.level or not topic_like(contexts[j]) or not lists(j, nxt) or len(run) > 8:
+                break
+            run.append(j)
+        named = [f for j in run if contexts[j] is not own and (f := self._frame([contexts[j]]))]
+        return [named[0][1]] if named and len({f[0]["predicate"] for f in named}) == 1 else []
 
     def _myth_item(self, ctx: SentenceContext, contexts: list[SentenceContext], n: int) -> bool:
         """A list item under an intro or heading that calls the list myths states a myth."""
@@ -480,7 +494,9 @@ class Extractor:
             # not one of an earlier clause ("Not everyone who is overweight gets gout, but ...")
             conditions = [m.concept for c in [source, *[f for f in frames if f is not source]] for m in c.mentions
                           if "condition" in self.vocab.categories(m.concept)
-                          and (c is not source or m.begin - c.begin >= clause)]
+                          and (c is not source or m.begin - c.begin >= clause)
+                          and not (c is not source and m.text.lower() == c.text.strip().lower())]
+            # (a heading that is nothing but a condition names a group of triggers, 'Infections', not the topic)
             target = conditions[0] if conditions else ctx.topic_condition or next(
                 (m.concept for m in source.mentions if "condition" in self.vocab.categories(m.concept)), None)
             if target is None:

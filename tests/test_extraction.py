@@ -956,3 +956,16 @@ def test_a_treatment_list_entry_is_for_what_its_tail_names(extractor: Extractor)
     assert ("paracetamol", PRED["treats"], "fever") in found, found
     assert ("paracetamol", PRED["treats"], "common cold") not in found, found  # the entry says what it is for
     assert any(o == "common cold" and text == "plenty of rest" for (_, _, o), (_, text) in found.items()), found
+
+
+def test_group_headings_take_the_relation_a_line_before_them_or_a_member_names(extractor: Extractor) -> None:
+    raw = ("Hives\n\nHives is an itchy raised rash.\n\nWhat happens in the skin\n\nMast cells release histamine. "
+           "Common triggers are listed below, grouped by type.\n\nFoods\n\u2022 shellfish\n\nMedicines\n"
+           "\u2022 aspirin\n\nInfections\n\u2022 urinary tract infections\n")
+    found = _claims(extractor, raw)
+    for subject in ("shellfish", "aspirin", "urinary tract infection"):
+        assert (subject, PRED["causes"], "hives") in found, found
+    assert not any(p == PRED["treats"] for _, p, _ in found), found  # 'Medicines' over triggers is no 'what helps'
+    assert not any(o == "infection" for _, _, o in found), found  # 'Infections' names the group, not the topic
+    raw = ("Hives\n\nHives is an itchy raised rash.\n\nFoods\n\u2022 shellfish\n\nPhysical triggers\n\u2022 heat\n")
+    assert ("shellfish", PRED["causes"], "hives") in _claims(extractor, raw)
