@@ -723,12 +723,16 @@ class Extractor:
         ctx.objects = ctx.objects + [a for a in args["object"] if a.iri not in {o.iri for o in ctx.objects}]
         if pattern.get("either_way"):
             # "X is linked to Y" names no direction: the condition is the object, whichever side it
-            # stands on; two conditions, or none, give no claim.
+            # stands on; two conditions keep the sentence's order ('Gum disease is linked to heart
+            # disease', as annotators read it), and no condition gives no claim.
             conditions = {slot: all("condition" in self._categories(a.iri, result) for a in args[slot])
                           for slot in ("subject", "object")}
-            if conditions["subject"] == conditions["object"]:
+            if not conditions["subject"] and not conditions["object"]:
                 return []
-            if conditions["subject"]:
+            if conditions["subject"] and conditions["object"]:
+                if pattern.get("left") == "object":  # 'X is linked to Y': X, the grammatical subject, first
+                    args = {"subject": args["object"], "object": args["subject"]}
+            elif conditions["subject"]:
                 args = {"subject": args["object"], "object": args["subject"]}
         if re.match(r"(?:one of\s+)?(?:a|an|the)\s", m.group(), re.IGNORECASE) and ctx.text[:m.start()].rstrip().endswith(","):
             clause_start = m.start()  # an appositive ("X, the most common cause of Y") has its own polarity
