@@ -1110,16 +1110,18 @@ class Extractor:
         return list(out.values())
 
     def _locative_tail(self, ctx: SentenceContext, b: int, e: int) -> int:
-        """Where a subject's locative or purpose modifier starts ('fragrances [in sunscreen]',
-        'drinking [to get to sleep]') when a vocabulary concept is named inside it: the subject is
+        """Where a subject's locative, temporal or purpose modifier starts ('fragrances [in sunscreen]',
+        'smoking [during pregnancy]', 'drinking [to get to sleep]') when a vocabulary concept is named inside it: the subject is
         the noun it modifies."""
         if ctx.parse is None:
             return e
         spans = [(m.begin - ctx.begin, m.end - ctx.begin) for m in ctx.mentions]
         named = lambda t: any(mb <= t.idx < me for mb, me in spans)  # noqa: E731
         for t in ctx.parse():
-            if b <= t.idx < e and t.dep_ == "prep" and t.lower_ in ("in", "on", "inside", "within") \
-                    and t.head.pos_ in ("NOUN", "PROPN") and b <= t.head.idx < t.idx \
+            if b <= t.idx < e and t.dep_ == "prep" and t.lower_ in ("in", "on", "inside", "within", "during", "after",
+                                                                   "before", "while", "for") \
+                    and (t.head.pos_ in ("NOUN", "PROPN") or t.head.tag_ == "VBG" and t.lower_ in (
+                        "during", "after", "before", "while", "for")) and b <= t.head.idx < t.idx \
                     and any(c.dep_ == "pobj" and named(c) for c in t.children):
                 return t.idx
             if b <= t.idx < e and t.dep_ in ("acl", "advcl") and t.tag_ == "VB" and t.head.pos_ in ("NOUN", "PROPN") \
@@ -1601,6 +1603,9 @@ class Extractor:
         if not slots.get(f"mint_{slot}"):
             return []
         kind = kind or slots[f"mint_{slot}"]
+        gerund_end = self._bare_gerund_end(ctx, b, e)
+        if gerund_end is not None:
+            e = gerund_end  # "Brushing twice a day prevents ...": the activity, not its time
         instrument = re.match(r"\s*(?:using|taking|applying|wearing|putting\s+on)\s+(?=\S)", ctx.text[b:e], re.IGNORECASE)
         if instrument and slot == "subject":
             b += instrument.end()  # "Using a head lice lotion does not prevent ...": the lotion
@@ -1649,6 +1654,21 @@ class Extractor:
         if known is not None:  # the phrase is a vocabulary name the linker let go (a mis-tagged 'eczema')
             return [Arg(known, ctx.begin + b, ctx.begin + e)] if self._fits(known, slots[slot]) else []
         return [Arg(self._mint(" ".join(words), kind, minter, result), ctx.begin + b, ctx.begin + e)]
+
+    def _bare_gerund_end(self, ctx: SentenceContext, b: int, e: int) -> int | None:
+        """Where a phrase's opening gerund ends, when everything else in the phrase only says when
+        or how ('Brushing twice a day', 'flossing well'), never what it acts on."""
+        if ctx.parse is None:
+            return None
+        doc = ctx.parse()
+        first = next((t for t in doc if t.idx >= b and not t.is_space), None)
+        if first is None or first.tag_ != "VBG" or first.idx >= e or first.idx + len(first) >= e:
+            return None
+        rest = [t for t in doc if first.idx < t.idx < e and not t.is_punct]
+        how = ("well", "regularly", "daily", "properly", "gently", "carefully", "thoroughly", "often", "twice", "once")
+        modifiers = {d.i for c in first.children if c.dep_ == "npadvmod" or c.dep_ == "advmod" and c.lower_ in how
+                     for d in c.subtree}  # (not 'sleeping much longer than usual': that degree is the point)
+        return first.idx + len(first) if rest and all(t.i in modifiers for t in rest) else None
 
     def _kind_of(self, iri: str, allowed: list[str]) -> tuple[str, ...] | None:
         """The types of a vocabulary concept that the slot allows: what a kind of it is."""

@@ -241,6 +241,9 @@ CASES = [
      "causes", "rash", False, True),
     ("Washing your hands is the best way to stop colds spreading.", "hand washing", "prevents", "common cold",
      False, False),
+    # a temporal modifier of the subject is not the subject; a gerund's time or manner is not part of it
+    ("Smoking during pregnancy raises the risk of asthma.", "smoking", "causes", "asthma", False, False),
+    ("Gingivitis can be reversed by brushing and flossing well.", "flossing", "treats", "gingivitis", False, True),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
@@ -283,6 +286,7 @@ UNDECIDED = [
     # a word only modifying another ('alcohol-based', 'sugar-free') is no mention of its concept
     ("Alcohol-based toners can irritate rosacea.", "alcohol", "rosacea"),
     ("Sugar-free gum does not cause tooth decay.", "sugar", "tooth decay"),
+    ("Smoking during pregnancy raises the risk of asthma.", "pregnancy", "asthma"),
 ]
 
 
