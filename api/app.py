@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state.refresh(force=True)
+        state.startup()
         if warm:
             threading.Thread(target=encoder.encode_query, args=("warm up",), daemon=True).start()
         yield
@@ -74,14 +74,15 @@ def _routes(app: FastAPI, state: ServingState) -> None:
     def health() -> dict[str, Any]:
         state.refresh()
         gen = state.generation
-        body: dict[str, Any] = {"status": "ok" if gen else "empty", "model": state.encoder.model_id,
-                                "store": state.settings.store}
+        refused = state.problems()  # the generation `current` points at failed verification or loading
+        body: dict[str, Any] = {"status": "degraded" if refused else "ok" if gen else "empty",
+                                "model": state.encoder.model_id, "store": state.settings.store, "errors": refused}
         if gen:
             body.update(generation=gen.name, counts=gen.manifest.get("counts", {}),
                         index={"kind": gen.index.meta.kind, "count": gen.index.meta.count,
                                "dimension": gen.index.meta.dimension, **gen.index.meta.params},
                         graph_reads="live" if gen.view is None else "view",
-                        errors=gen.manifest.get("errors", []))
+                        errors=refused + gen.manifest.get("errors", []))
         return body
 
     # The body is plain JSON types already: rendered straight, without FastAPI's re-encoding walk
