@@ -41,6 +41,8 @@ from api.generation import (
     TMP_PREFIX,
     VIEW_DIR,
     file_checksums,
+    orphan_locks,
+    remove_generation,
 )
 from api.view import article_rows, write_view
 from embeddings.encoder import Encoder
@@ -145,8 +147,7 @@ class Builder:
         data_dir = self.config.data_dir
         gens = data_dir / GENERATIONS
         gens.mkdir(parents=True, exist_ok=True)
-        for stale in gens.glob(f"{TMP_PREFIX}*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        clean_leftovers(data_dir)
         previous = current_generation(data_dir)
         old = read_manifest(previous)
         gen_id = new_generation_id(previous)
@@ -416,9 +417,46 @@ def new_generation_id(previous: Path | None) -> str:
 
 
 def _prune(gens: Path, keep: int) -> None:
-    """Remove all but the newest ``keep`` generations, never the one ``current`` points at."""
+    """Remove all but the newest ``keep`` generations, never the one ``current`` points at nor
+    one a server is serving (:class:`api.generation.ServingLock`); a directory without a
+    manifest (no build writes one so) is abandoned and goes whatever its age."""
     current = (gens.parent / CURRENT).resolve()
     done = sorted((p for p in gens.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
-    for old in done[:-keep]:
-        if old.resolve() != current:
-            shutil.rmtree(old, ignore_errors=True)
+    whole = [p for p in done if (p / MANIFEST).exists()]
+    for old in [p for p in done if p not in whole] + whole[:-keep]:
+        if old.resolve() != current and not remove_generation(old):
+            log.info("kept generation %s: a server is serving it", old.name)
+
+
+# Names of the temporary files the build's atomic writes leave when killed mid-way
+# (``_atomic_save_npy``, ``_atomic_write_text``, the parse cache, the ONNX export).
+_TMP_NAMES = ("*.tmp", "*.tmp.*", f"{TMP_PREFIX}*")
+SHARED_CACHES = ("onnx",)  # cache directories a server may be writing into as well
+SHARED_TMP_AGE = 3600.0  # seconds: a temporary file there this old belongs to no live writer
+
+
+def clean_leftovers(data_dir: Path) -> None:
+    """What interrupted builds left, removed (the build lock held): ``.current.*`` symlinks
+    of a switch killed before its rename, ``.tmp-*`` generations, temporary files in the
+    cache, serving locks of removed generations. In a cache a server also writes (the ONNX
+    export) only temporary files older than :data:`SHARED_TMP_AGE` go."""
+    for link in data_dir.glob(f".{CURRENT}.*"):
+        if link.is_symlink():
+            link.unlink()
+    gens = data_dir / GENERATIONS
+    for stale in gens.glob(f"{TMP_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for lock in orphan_locks(gens):
+        with open(lock, "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            lock.unlink()
+    cache = data_dir / "cache"
+    old = time.time() - SHARED_TMP_AGE
+    for pattern in _TMP_NAMES:
+        for path in cache.rglob(pattern):
+            shared = path.relative_to(cache).parts[0] in SHARED_CACHES
+            if path.is_file() and not path.is_symlink() and (not shared or path.stat().st_mtime < old):
+                path.unlink(missing_ok=True)

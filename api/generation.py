@@ -19,8 +19,10 @@ file is refused by name instead of failing requests later.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,8 @@ VIEW_DIR = "view"
 STORE_MODIFIED = "store-modified"  # written in a generation by the first SPARQL update run on it
 STORE_WRITABLE = "store-writable"  # written by a server that opened the store read-write
 FILES_KEY = "files"  # manifest key: {relative path: {"size": bytes, "blake2b": hex}}
-TMP_PREFIX = ".tmp-"  # a generation being built: generations/.tmp-<id>
+TMP_PREFIX = ".tmp-"  # a generation being built (or removed): generations/.tmp-<id>
+SERVING_LOCK = ".serving-{}.lock"  # generations/.serving-<id>.lock: shared-locked by each server serving <id>
 CHUNK = 1 << 20
 
 
@@ -94,3 +97,41 @@ def verify(root: Path, files: dict[str, dict[str, Any]], skip: tuple[str, ...] =
         if actual != entry["blake2b"]:
             problems.append({"file": rel, "reason": "checksum differs from the manifest (changed after the build)"})
     return problems
+
+
+class ServingLock:
+    """A shared ``flock`` a server holds on the generation it serves, so that a build never
+    removes it (see :func:`remove_generation`); released when the server moves on or exits."""
+
+    def __init__(self, generation: Path) -> None:
+        self._fh = open(generation.parent / SERVING_LOCK.format(generation.name), "a")  # noqa: SIM115
+        fcntl.flock(self._fh, fcntl.LOCK_SH)
+
+    def release(self) -> None:
+        self._fh.close()
+
+
+def remove_generation(generation: Path) -> bool:
+    """Remove a generation unless a server holds its serving lock; whether it was removed.
+
+    The directory is first renamed to a ``.tmp-`` name, so a build killed mid-way through
+    the removal leaves no half-deleted generation that looks whole: the next build sweeps it."""
+    lock = generation.parent / SERVING_LOCK.format(generation.name)
+    with open(lock, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        doomed = generation.parent / f"{TMP_PREFIX}removed-{generation.name}"
+        os.rename(generation, doomed)
+        lock.unlink()
+    shutil.rmtree(doomed, ignore_errors=True)
+    return True
+
+
+def orphan_locks(gens: Path) -> Iterator[Path]:
+    """Serving-lock files whose generation is gone (its server exited or moved on)."""
+    prefix, suffix = SERVING_LOCK.split("{}")
+    for lock in gens.glob(SERVING_LOCK.format("*")):
+        if not (gens / lock.name[len(prefix):-len(suffix)]).is_dir():
+            yield lock

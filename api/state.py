@@ -31,6 +31,7 @@ from api.generation import (
     STORE_MODIFIED,
     STORE_WRITABLE,
     VIEW_DIR,
+    ServingLock,
     verify,
 )
 from api.settings import Settings
@@ -48,6 +49,14 @@ class GenerationRefused(ServiceUnavailable):
     """No generation on disk passed verification: nothing can be served."""
 
     code = "generation_refused"
+
+
+def _serving_lock(generation: Path) -> ServingLock | None:
+    try:
+        return ServingLock(generation)
+    except OSError as exc:  # a read-only data dir: served all the same, but builds cannot see it
+        log.warning("cannot lock generation %s as served: %s", generation.name, exc)
+        return None
 
 
 class PartFailed(Exception):
@@ -92,6 +101,7 @@ class ServingState:
         self._checked = 0.0
         self._refused: dict[Path, list[dict[str, str]]] = {}
         self._current: Path | None = None  # where ``current`` pointed at the last look
+        self._serving: ServingLock | None = None  # keeps builds from removing the served generation
 
     def startup(self) -> None:
         """Load the current generation or, when it is refused, the newest earlier one that
@@ -136,6 +146,7 @@ class ServingState:
 
     def _try_load(self, path: Path) -> bool:
         """Verify and load one generation (the lock held); refuse it, logged, on any failure."""
+        lock = _serving_lock(path)
         try:
             try:
                 manifest = json.loads((path / MANIFEST).read_text())
@@ -144,12 +155,22 @@ class ServingState:
             problems = self._verify(path, manifest)
             if not problems:
                 self.generation = self._load(path, manifest)
+                if self._serving is not None:
+                    self._serving.release()
+                self._serving = lock
                 log.info("serving generation %s (%d sentences)", self.generation.name, self.generation.index.meta.count)
                 return True
-        except PartFailed as failed:
-            error = failed.error
+        except BaseException as exc:
+            if lock is not None:
+                lock.release()
+            if not isinstance(exc, PartFailed):
+                raise
+            error = exc.error
             message = error.message if isinstance(error, HealthKGError) else str(error)
-            problems = [{"file": failed.part, "reason": f"{type(error).__name__}: {message or 'no message'}"}]
+            problems = [{"file": exc.part, "reason": f"{type(error).__name__}: {message or 'no message'}"}]
+        else:
+            if lock is not None:
+                lock.release()
         self._refused[path] = [{"generation": path.name, **p} for p in problems]
         serving = self.generation.name if self.generation else "nothing"
         for p in problems:
@@ -224,3 +245,6 @@ class ServingState:
     def close(self) -> None:
         if self.engine is not None:
             self.engine.close()
+        if self._serving is not None:
+            self._serving.release()
+            self._serving = None
