@@ -63,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # h11, not httptools: httptools drops the body of a POST that asks to upgrade to h2c
     # (Java's HttpClient, hence Jena, sends "Upgrade: h2c" on every request; uvicorn #2722).
     uvicorn.run(app, host=args.host or settings.host, port=args.port if args.port is not None else settings.port,
-                http="h11")
+                http="h11", h11_max_incomplete_event_size=settings.max_header_bytes)  # + the app's own 431
     return 0
 
 
