@@ -13,6 +13,7 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
+from api.hygiene import OPENAPI_431, RequestChecks, SecurityHeaders, openapi_400
 from api.limits import BodyLimit
 from api.resources import build_resource_router
 from api.search import SearchParams, SearchService
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state.refresh(force=True)
+        state.startup()
         if warm:
             threading.Thread(target=encoder.encode_query, args=("warm up",), daemon=True).start()
         yield
@@ -55,8 +56,10 @@ def create_app(settings: Settings | None = None, *, encoder: Encoder | None = No
     app.state.hk = state
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestChecks, max_header_bytes=settings.max_header_bytes)
     _mount_sparql(app, settings, state)
     _routes(app, state)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the other middlewares' too
     return app
 
 
@@ -67,6 +70,14 @@ def _mount_sparql(app: FastAPI, settings: Settings, state: ServingState) -> None
     add_cors(app, settings)
 
 
+SEARCH_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: openapi_400(("empty_q", "bad_request", "q must not be empty", {"field": "q"}),
+                     ("long_q", "bad_request", "q is longer than 1000 characters", {"field": "q", "length": 1200})),
+    422: {"description": "A field out of range or of the wrong type (k: 1..100, offset: 0..10000, mode)"},
+    431: OPENAPI_431,
+    503: {"description": "No generation is loaded yet (run `make index`)"}}
+
+
 def _routes(app: FastAPI, state: ServingState) -> None:
     search = SearchService(state)
 
@@ -74,23 +85,26 @@ def _routes(app: FastAPI, state: ServingState) -> None:
     def health() -> dict[str, Any]:
         state.refresh()
         gen = state.generation
-        body: dict[str, Any] = {"status": "ok" if gen else "empty", "model": state.encoder.model_id,
-                                "store": state.settings.store}
+        refused = state.problems()  # the generation `current` points at failed verification or loading
+        body: dict[str, Any] = {"status": "degraded" if refused else "ok" if gen else "empty",
+                                "model": state.encoder.model_id, "store": state.settings.store, "errors": refused}
         if gen:
             body.update(generation=gen.name, counts=gen.manifest.get("counts", {}),
                         index={"kind": gen.index.meta.kind, "count": gen.index.meta.count,
                                "dimension": gen.index.meta.dimension, **gen.index.meta.params},
                         graph_reads="live" if gen.view is None else "view",
-                        errors=gen.manifest.get("errors", []))
+                        errors=refused + gen.manifest.get("errors", []))
         return body
 
     # The body is plain JSON types already: rendered straight, without FastAPI's re-encoding walk
     # over every nested dict (about a third of an in-process request's time, measured in bench/).
-    @app.get("/search", tags=["search"], summary="Semantic search with graph-backed hits", response_class=JSONResponse)
+    @app.get("/search", tags=["search"], summary="Semantic search with graph-backed hits", response_class=JSONResponse,
+             responses=SEARCH_ERRORS)
     def search_get(params: Annotated[SearchParams, Query()]) -> JSONResponse:
         return JSONResponse(search.search(params))
 
-    @app.post("/search", tags=["search"], summary="Semantic search (JSON body)", response_class=JSONResponse)
+    @app.post("/search", tags=["search"], summary="Semantic search (JSON body)", response_class=JSONResponse,
+              responses={**SEARCH_ERRORS, 413: {"description": "Body larger than HEALTHKG_MAX_BODY_BYTES"}})
     def search_post(params: SearchParams) -> JSONResponse:
         return JSONResponse(search.search(params))
 

@@ -26,7 +26,25 @@ from typing import Any
 
 import numpy as np
 
-from api.view import STORE_MODIFIED, VIEW_DIR, article_rows, write_view
+from api.generation import (
+    CONCEPT_LABELS,
+    CONCEPT_VECTORS,
+    CONCEPTS_DIR,
+    CURRENT,
+    FILES_KEY,
+    GENERATIONS,
+    INDEX_DIR,
+    LEXICAL_DIR,
+    MANIFEST,
+    STORE_DIR,
+    STORE_MODIFIED,
+    TMP_PREFIX,
+    VIEW_DIR,
+    file_checksums,
+    orphan_locks,
+    remove_generation,
+)
+from api.view import article_rows, write_view
 from embeddings.encoder import Encoder
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
@@ -40,9 +58,8 @@ from kg.vocabulary import load_ontology_graphs
 
 log = logging.getLogger("healthkg.build")
 
-CURRENT = "current"
-GENERATIONS = "generations"
-MANIFEST = "manifest.json"
+__all__ = ["CURRENT", "GENERATIONS", "MANIFEST", "BuildConfig", "BuildError", "BuildReport", "Builder",
+           "build_lock", "current_generation", "read_manifest"]
 KEEP_GENERATIONS = 3
 
 
@@ -130,12 +147,11 @@ class Builder:
         data_dir = self.config.data_dir
         gens = data_dir / GENERATIONS
         gens.mkdir(parents=True, exist_ok=True)
-        for stale in gens.glob(".tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        clean_leftovers(data_dir)
         previous = current_generation(data_dir)
         old = read_manifest(previous)
         gen_id = new_generation_id(previous)
-        tmp = gens / f".tmp-{gen_id}"
+        tmp = gens / f"{TMP_PREFIX}{gen_id}"
         tmp.mkdir()
         report = BuildReport(gen_id)
         articles = self._load_articles(report)
@@ -148,7 +164,7 @@ class Builder:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthkg-encode") as pool:
             encoded = pool.submit(self._encode_missing, articles)
             label_vectors = pool.submit(self._label_vectors)
-            store = self.store_factory(tmp / "store", (previous / "store") if previous and reuse else None)
+            store = self.store_factory(tmp / STORE_DIR, (previous / STORE_DIR) if previous and reuse else None)
             try:
                 entries = self._write_graphs(store, articles, old.get("articles", {}) if reuse else {}, report)
                 if not reuse or not old:
@@ -162,17 +178,18 @@ class Builder:
             report.encoded = encoded.result()
             label_cache = label_vectors.result()
         index = self._build_index(articles, report)
-        index.save(tmp / "index")
+        index.save(tmp / INDEX_DIR)
         LexicalIndex.build([s.span.text for a in articles for s in a.sentences],
                            [self.minter.sentence(a.slug, s.index) for a in articles for s in a.sentences]
-                           ).save(tmp / "lexical")
-        report.labels_encoded = self._save_concept_vectors(tmp / "concepts", label_cache, minted)
+                           ).save(tmp / LEXICAL_DIR)
+        report.labels_encoded = self._save_concept_vectors(tmp / CONCEPTS_DIR, label_cache, minted)
         manifest = {"generation": gen_id, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "fingerprint": fingerprint, "model": self.encoder.model_id, "base_iri": self.config.base_iri,
                     "articles": entries, "errors": report.errors, "violations": report.violations,
                     "counts": {"articles": report.articles, "sentences": report.sentences,
                                "triples": report.triples, "claims": report.claims},
-                    "index": {"kind": index.meta.kind, "count": index.meta.count}}
+                    "index": {"kind": index.meta.kind, "count": index.meta.count},
+                    FILES_KEY: file_checksums(tmp)}  # read back by every server before it serves (api.generation)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
         _fsync_tree(tmp)
         final = gens / gen_id
@@ -319,8 +336,8 @@ class Builder:
         if minted:
             extra, encoded = self._minted_vectors([label for _, label in minted])
             vectors = np.vstack([vectors, extra]).astype(vectors.dtype)
-        _atomic_save_npy(directory / "vectors.npy", vectors)
-        (directory / "labels.json").write_text(json.dumps(self._labels() + minted))
+        _atomic_save_npy(directory / CONCEPT_VECTORS, vectors)
+        (directory / CONCEPT_LABELS).write_text(json.dumps(self._labels() + minted))
         return encoded
 
     def _minted_vectors(self, labels: list[str]) -> tuple[np.ndarray, int]:
@@ -400,9 +417,46 @@ def new_generation_id(previous: Path | None) -> str:
 
 
 def _prune(gens: Path, keep: int) -> None:
-    """Remove all but the newest ``keep`` generations, never the one ``current`` points at."""
+    """Remove all but the newest ``keep`` generations, never the one ``current`` points at nor
+    one a server is serving (:class:`api.generation.ServingLock`); a directory without a
+    manifest (no build writes one so) is abandoned and goes whatever its age."""
     current = (gens.parent / CURRENT).resolve()
     done = sorted((p for p in gens.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
-    for old in done[:-keep]:
-        if old.resolve() != current:
-            shutil.rmtree(old, ignore_errors=True)
+    whole = [p for p in done if (p / MANIFEST).exists()]
+    for old in [p for p in done if p not in whole] + whole[:-keep]:
+        if old.resolve() != current and not remove_generation(old):
+            log.info("kept generation %s: a server is serving it", old.name)
+
+
+# Names of the temporary files the build's atomic writes leave when killed mid-way
+# (``_atomic_save_npy``, ``_atomic_write_text``, the parse cache, the ONNX export).
+_TMP_NAMES = ("*.tmp", "*.tmp.*", f"{TMP_PREFIX}*")
+SHARED_CACHES = ("onnx",)  # cache directories a server may be writing into as well
+SHARED_TMP_AGE = 3600.0  # seconds: a temporary file there this old belongs to no live writer
+
+
+def clean_leftovers(data_dir: Path) -> None:
+    """What interrupted builds left, removed (the build lock held): ``.current.*`` symlinks
+    of a switch killed before its rename, ``.tmp-*`` generations, temporary files in the
+    cache, serving locks of removed generations. In a cache a server also writes (the ONNX
+    export) only temporary files older than :data:`SHARED_TMP_AGE` go."""
+    for link in data_dir.glob(f".{CURRENT}.*"):
+        if link.is_symlink():
+            link.unlink()
+    gens = data_dir / GENERATIONS
+    for stale in gens.glob(f"{TMP_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for lock in orphan_locks(gens):
+        with open(lock, "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            lock.unlink()
+    cache = data_dir / "cache"
+    old = time.time() - SHARED_TMP_AGE
+    for pattern in _TMP_NAMES:
+        for path in cache.rglob(pattern):
+            shared = path.relative_to(cache).parts[0] in SHARED_CACHES
+            if path.is_file() and not path.is_symlink() and (not shared or path.stat().st_mtime < old):
+                path.unlink(missing_ok=True)

@@ -51,13 +51,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from kg.errors import HealthKGError
 
     settings = _settings(args)
     app = create_app(settings, warm=True)
+    try:  # before uvicorn: a generation that cannot serve is one message, not a lifespan traceback
+        app.state.hk.startup()
+    except HealthKGError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
     # h11, not httptools: httptools drops the body of a POST that asks to upgrade to h2c
     # (Java's HttpClient, hence Jena, sends "Upgrade: h2c" on every request; uvicorn #2722).
     uvicorn.run(app, host=args.host or settings.host, port=args.port if args.port is not None else settings.port,
-                http="h11")
+                http="h11", h11_max_incomplete_event_size=settings.max_header_bytes)  # + the app's own 431
     return 0
 
 

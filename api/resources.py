@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from api import resource_queries as rq
 from api.errors import error_body
+from api.hygiene import OPENAPI_431, openapi_400
 from api.negotiation import ALIASES, FORMAT_NAMES, negotiate
 from api.state import ServingState
 from kg.errors import BadRequest, NotAcceptable, NotFound
@@ -53,11 +54,17 @@ def _ok(example: Any, description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"example": example}}}
 
 
-E400_Q = _error("bad_request", "q must not be empty", {"field": "q"})
+E400_Q = openapi_400(("empty_q", "bad_request", "q must not be empty", {"field": "q"}))
+E400 = openapi_400()  # what every route refuses in a query string (a repeated parameter, non-UTF-8)
+MAX_OFFSET = 1_000_000  # list routes: an offset past this is refused before any store sees it
 E404 = _error("not_found", "no concept 'no-such-thing'", {"id": "no-such-thing"})
 E406 = _error("not_acceptable", "no acceptable representation", {"available": list(PAGE_TYPES)})
 E422 = _error("validation_error", "k: Input should be less than or equal to 100",
               [{"loc": ["query", "k"], "msg": "Input should be less than or equal to 100", "type": "less_than_equal"}])
+
+E422_OFFSET = _error("validation_error", f"offset: Input should be less than or equal to {MAX_OFFSET}",
+                     [{"loc": ["query", "offset"], "msg": f"Input should be less than or equal to {MAX_OFFSET}",
+                       "type": "less_than_equal"}])
 
 
 def check_text(name: str, value: str, max_length: int) -> str:
@@ -299,7 +306,7 @@ def _entity_routes(router: APIRouter, state: ServingState, entities: EntitySearc
 
     @router.get("/entities", tags=["entities"], summary="Find concepts by label, or by meaning",
                 responses={200: _ok({"query": "make your hair fall out", "k": 10, "generation": "20240101T000000Z",
-                                     "entities": [ENTITY_HIT]}), 400: E400_Q, 422: E422})
+                                     "entities": [ENTITY_HIT]}), 400: E400_Q, 422: E422, 431: OPENAPI_431})
     def search_entities(
         q: Annotated[str, Query(description="A label or a paraphrase.", examples=["hair loss"])],
         k: Annotated[int, Query(ge=1, le=100, description="How many concepts to return.")] = 10,
@@ -310,7 +317,7 @@ def _entity_routes(router: APIRouter, state: ServingState, entities: EntitySearc
         return {"query": text, "k": k, "generation": state.current().name, "entities": entities.search(text, k)}
 
     @router.get("/entities/{entity_id:path}", tags=["entities"], summary="One concept, with its claims",
-                responses={200: _ok(ENTITY), 404: E404, 422: E422})
+                responses={200: _ok(ENTITY), 400: E400, 404: E404, 422: E422, 431: OPENAPI_431})
     def get_entity(
         entity_id: Annotated[str, Path(description="A concept slug (`hair-loss`), its full IRI (URL-encoded) "
                                                    "or an exact label.", examples=["hair-botox"])],
@@ -337,14 +344,14 @@ def entity_detail(state: ServingState, iri: str) -> dict[str, Any]:
 
 
 def _claim_routes(router: APIRouter, state: ServingState) -> None:
-    bad_predicate = _error("bad_request", "unknown predicate 'cures'",
-                           {"field": "predicate", "known": sorted(rq.PREDICATES)})
+    bad_predicate = openapi_400(("unknown_predicate", "bad_request", "unknown predicate 'cures'",
+                                 {"field": "predicate", "known": sorted(rq.PREDICATES)}))
 
     @router.get("/claims", tags=["claims"], summary="Claims by subject, predicate, object, polarity",
                 responses={200: _ok({"total": 2, "limit": 100, "offset": 0, "claims": [CLAIM],
                                      "filters": {"subject": [BOTOX], "predicate": CLAIM["predicate"],
                                                  "object": [HAIR_LOSS], "negated": True, "article": None}}),
-                           400: bad_predicate, 404: E404, 422: E422})
+                           400: bad_predicate, 404: E404, 422: E422, 431: OPENAPI_431})
     def list_claims(
         subject: Annotated[str | None, Query(description="Concept IRI, slug or label.", examples=["Botox"])] = None,
         predicate: Annotated[str | None, Query(description="Full IRI, prefixed name or one of "
@@ -354,7 +361,7 @@ def _claim_routes(router: APIRouter, state: ServingState) -> None:
         negated: Annotated[bool | None, Query(description="Only denied (true) or affirmed (false) claims.")] = None,
         article: Annotated[str | None, Query(description="Only claims of this article (IRI or slug).")] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     ) -> dict[str, Any]:
         """Reified claims, each with provenance (article, author, sentence, offsets, quote), in
         article and sentence order; ``negated=true`` lists what authors deny."""
@@ -380,9 +387,10 @@ def _article_routes(router: APIRouter, state: ServingState) -> None:
     no_article = _error("not_found", "no article 'no-such-article'", {"slug": "no-such-article"})
 
     @router.get("/articles", tags=["articles"], summary="The articles of the corpus",
-                responses={200: _ok({"total": 1, "limit": 100, "offset": 0, "articles": [ARTICLE_ROW]}), 422: E422})
+                responses={200: _ok({"total": 1, "limit": 100, "offset": 0, "articles": [ARTICLE_ROW]}),
+                           400: E400, 422: E422_OFFSET, 431: OPENAPI_431})
     def list_articles(limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                      offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
         """IRI, title, author, date and counts (sentences, claims, negated claims) of each article."""
         total, articles = rq.articles_page(state.query_engine(), limit, offset)
         return {"total": total, "limit": limit, "offset": offset, "articles": articles}
@@ -390,7 +398,8 @@ def _article_routes(router: APIRouter, state: ServingState) -> None:
     @router.get("/articles/{slug}", tags=["articles"], summary="One article: metadata, author, sentences",
                 responses={200: _ok({**ARTICLE_ROW, "author": AUTHOR, "sentences": [
                     {"iri": PROVENANCE["sentence"], "index": 2, "text": PROVENANCE["quote"],
-                     "offsets": PROVENANCE["offsets"], "section": "body"}]}), 404: no_article, 422: E422})
+                     "offsets": PROVENANCE["offsets"], "section": "body"}]}), 400: E400, 404: no_article, 422: E422,
+                           431: OPENAPI_431})
     def get_article(slug: Annotated[str, Path(examples=["botox-hair-loss"])]) -> dict[str, Any]:
         """The article's metadata, its author (specialties, bio, years of experience), and its
         sentences in order with exact ``[begin, end)`` offsets into the stored text and section."""
@@ -406,7 +415,8 @@ def _page_responses() -> dict[int | str, dict[str, Any]]:
                               "application/ld+json": {"example": [{"@id": f"{ARTICLE}/claim/0"}]},
                               "application/n-triples": {"example": TURTLE}}},
             404: _error("not_found", "nothing is known about <https://healthkg.example.org/person/nobody>",
-                        {"iri": "https://healthkg.example.org/person/nobody"}), 406: E406, 422: E422}
+                        {"iri": "https://healthkg.example.org/person/nobody"}), 400: E400, 406: E406, 422: E422,
+            431: OPENAPI_431}
 
 
 def _linked_data_routes(parent: APIRouter, state: ServingState) -> None:

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
     cors_credentials: bool = Field(False, description="Allow credentials in CORS (never with '*').")
     max_body_bytes: int = Field(1_048_576, ge=1, description="Largest request body accepted (413 above it).")
+    max_header_bytes: int = Field(
+        16_384, ge=1024, description="Largest request header block accepted (names and values; 431 above it).")
     max_query_length: int = Field(1000, ge=1, description="Longest /search q accepted, in characters.")
     fusion_dense_weight: float = Field(
         1.0, ge=0, allow_inf_nan=False, description="Hybrid search: weight of the dense ranking in the fusion.")

@@ -27,11 +27,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from api import graphdata
+from api.generation import STORE_MODIFIED, VIEW_DIR
+
+__all__ = ["STORE_MODIFIED", "VIEW_DIR", "GraphReader", "LiveReader", "Table", "View", "article_rows", "write_view"]
 from embeddings.index import stable_id
 from kg.engine import QueryEngine
 
-VIEW_DIR = "view"
-STORE_MODIFIED = "store-modified"  # written in a generation by the first SPARQL update run on it
 CLAIM_LIMIT = 1000  # claims touching the query's concepts, as the live query's LIMIT
 BATCH = 400  # IRIs per VALUES block when the build reads rows from the store
 

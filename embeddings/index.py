@@ -162,6 +162,10 @@ def _apply_search_params(index: faiss.Index, meta: IndexMeta) -> None:
 
 def _read(path: Path, kind: str, mmap: bool) -> faiss.Index:
     """Read an index file, memory-mapped where FAISS supports it for ``kind``."""
-    if not mmap or kind == "ivf-sq8":  # mmap'd inverted lists searched 2x slower (bench/); SQ8 codes are 1/4 of the vectors
-        return faiss.read_index(str(path))
-    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+    try:
+        if not mmap or kind == "ivf-sq8":  # mmap'd inverted lists searched 2x slower (bench/); SQ8 codes are 1/4
+            return faiss.read_index(str(path))
+        return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+    except RuntimeError as exc:  # FAISS says "read error 918 != 342528" and the C++ file/line, never the path
+        reason = str(exc).rsplit("Error: ", 1)[-1].strip() or type(exc).__name__
+        raise IndexMismatch(f"cannot read the vector index {path}: {reason}") from exc

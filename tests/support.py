@@ -105,7 +105,10 @@ def tmp_generations(data_dir: Path) -> list[Path]:
 
 def cli_env(data_dir: Path, articles: Path | None = None, **settings: str) -> dict[str, str]:
     """The environment a user would give ``healthkg``: HEALTHKG_* settings, offline model."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+    # This checkout's code first: the console script imports whatever tree the venv's editable
+    # install points at, which need not be the one under test (a shared venv, a git worktree).
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": path,
            "HEALTHKG_DATA_DIR": str(data_dir), "HEALTHKG_BASE_IRI": BASE_IRI}
     if articles is not None:
         env["HEALTHKG_ARTICLES_DIR"] = str(articles)
