@@ -1606,10 +1606,24 @@ class Extractor:
         gerund_end = self._bare_gerund_end(ctx, b, e)
         if gerund_end is not None:
             e = gerund_end  # "Brushing twice a day prevents ...": the activity, not its time
-        instrument = re.match(r"\s*(?:using|taking|applying|wearing|putting\s+on)\s+(?=\S)", ctx.text[b:e], re.IGNORECASE)
+        instrument = re.match(r"\s*(?:(?:using|taking|applying|wearing|putting\s+on|dusting)\s+|(?:smothering|coating|"
+                              r"soaking|rubbing|washing|bathing|covering|dabbing|massaging)\s+(?:[\w'’-]+\s+){0,3}?"
+                              r"(?:in|with)\s+)(?=\S)", ctx.text[b:e], re.IGNORECASE)
         if instrument and slot == "subject":
             b += instrument.end()  # "Using a head lice lotion does not prevent ...": the lotion
         phrase = self.cues.fillers.sub(" ", re.sub(r"\s*\([^()]{0,40}\)", " ", ctx.text[b:e]))
+        if slot == "subject" and not action:
+            activity = self._gerund_phrase(ctx, b, e, phrase)
+            if activity is not None:  # "Sharing a hairbrush", "Cutting your child's hair short"
+                label, plain = activity
+                known = self.vocab.index.get(tuple(fold(label))) or self.vocab.index.get(tuple(fold(plain)))
+                if known is not None:
+                    return [Arg(known, ctx.begin + b, ctx.begin + e)] if self._fits(known, slots[slot]) else []
+                iri = self._mint(label, kind, minter, result)
+                concept = result.minted[iri]
+                if plain != label and plain not in concept.alt_labels:
+                    result.minted[iri] = replace(concept, alt_labels=(*concept.alt_labels, plain))
+                return [Arg(iri, ctx.begin + b, ctx.begin + e)]
         phrase = re.split(r"\s(?:on|in|at|for|after|within|during|over|under|around|from|into|with|without|by|"
                           r"than|because|before|while|until|despite|unlike|except)\s", " " + phrase + " ", maxsplit=1)[0]
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", phrase)
@@ -1654,6 +1668,47 @@ class Extractor:
         if known is not None:  # the phrase is a vocabulary name the linker let go (a mis-tagged 'eczema')
             return [Arg(known, ctx.begin + b, ctx.begin + e)] if self._fits(known, slots[slot]) else []
         return [Arg(self._mint(" ".join(words), kind, minter, result), ctx.begin + b, ctx.begin + e)]
+
+    _POSSESSIVE = re.compile(r"\b(?:your|their|his|her|my|our|its)\s+(?:[\w-]+['’]s\s+)?", re.IGNORECASE)
+
+    def _gerund_phrase(self, ctx: SentenceContext, b: int, e: int, phrase: str) -> tuple[str, str] | None:
+        """An activity named by a gerund with what it acts on ('sharing a hairbrush', 'cutting your
+        child's hair short', 'walking barefoot'): its label without possessives, and without articles.
+        None unless the phrase opens with a gerund that heads it and has an object, particle or
+        complement of its own, in at most five words, with no pronoun, negation or clause in it."""
+        if ctx.parse is None:
+            return None
+        doc = ctx.parse()
+        first = next((t for t in doc if t.idx >= b and not t.is_space and not t.is_punct), None)
+        if first is None or first.idx >= e or first.tag_ != "VBG" or not first.lower_.endswith("ing") \
+                or first.lower_ in ("including", "according", "following", "during", "regarding", "concerning"):
+            return None
+        if not any(c.dep_ in ("dobj", "prt", "advmod", "acomp", "oprd", "xcomp") and c.idx < e for c in first.children):
+            return None
+        text = phrase.split(":")[0]
+        text = re.split(r"\s(?:on|in|at|for|after|within|during|over|under|around|from|into|with|without|by|than|"
+                        r"because|before|while|until|if|when|so|as|which|that|who)\s|[,;]", " " + text + " ",
+                        maxsplit=1)[0]
+        label = re.sub(r"\s+", " ", self._POSSESSIVE.sub("", text)).strip(" \"'“”").lower()
+        label = re.sub(r"(?:\s+(?:every|each|once|twice|a|at|too|so|very)\s+(?:day|night|week|time|often|much|hard|"
+                       r"long|a\s+day|a\s+week))+$|\s+(?:daily|regularly|often)$", "", label)  # '... every day'
+        words = self._strip_aux(label.split())
+        adverbs = ("hard", "alone", "too", "often", "well", "again", "just", "only", "much", "enough")
+        while len(words) > 1 and (words[-1].endswith("ly") or words[-1] in adverbs):
+            words = words[:-1]  # 'drying your feet carefully', 'straining hard'
+        if len(words) == 1:
+            return words[0], words[0]
+        if words[-1] in self.cues.generic:
+            return None  # 'eating food': no activity of its own
+        label = " ".join(words)
+        if not 2 <= len(words) <= 5 or any(w in ("not", "no", "never", "it", "them", "this", "these", "you", "and", "or",
+                                                 "is", "are", "can", "may", "will", "be") for w in words):
+            return None
+        if any(t.tag_ in ("VBZ", "VBP", "VBD", "MD", "JJR", "RBR") and b <= t.idx < e and t.text.lower() in words
+               for t in doc):
+            return None  # a clause, or a degree that is the point ('sleeping much longer than usual')
+        plain = " ".join(w for w in words if w not in ("a", "an", "the"))
+        return label, plain
 
     def _bare_gerund_end(self, ctx: SentenceContext, b: int, e: int) -> int | None:
         """Where a phrase's opening gerund ends, when everything else in the phrase only says when

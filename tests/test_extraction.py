@@ -976,3 +976,21 @@ def test_group_headings_take_the_relation_a_line_before_them_or_a_member_names(e
     assert not any(o == "infection" for _, _, o in found), found  # 'Infections' names the group, not the topic
     raw = ("Hives\n\nHives is an itchy raised rash.\n\nFoods\n\u2022 shellfish\n\nPhysical triggers\n\u2022 heat\n")
     assert ("shellfish", PRED["causes"], "hives") in _claims(extractor, raw)
+
+
+@pytest.mark.parametrize(("sentence", "subject", "negated"), [
+    ("Myth: You can catch alopecia areata by sharing a hairbrush.", "sharing a hairbrush", True),
+    ("Cutting your child\u2019s hair short won\u2019t make head lice any better.", "cutting hair short", True),
+    ("Drying your feet carefully prevents athlete\u2019s foot.", "drying feet", False),
+    ("Smothering the hair in mayonnaise does not kill head lice.", "mayonnaise", True),
+])
+def test_an_activity_with_its_object_is_one_concept(extractor: Extractor, sentence: str, subject: str,
+                                                   negated: bool) -> None:
+    found = _claims(extractor, f"Title\n\n{sentence}\n")
+    claim = next((c for (s, _, _), (c, _) in found.items() if s == subject), None)
+    assert claim is not None and claim.negated is negated, found
+
+
+def test_an_activity_whose_degree_is_the_point_is_no_concept(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nSleeping much longer than usual can trigger a migraine.\n")
+    assert not any(s and s.startswith("sleeping") for s, _, _ in found), found
