@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
-from api.resources import build_resource_router
+from api.resources import E400_Q, E413, E422, build_resource_router
 from api.search import SearchParams, SearchService
 from api.settings import Settings
 from api.state import ServingState
@@ -22,6 +22,7 @@ from embeddings.encoder import Encoder
 from kg.engine import QueryEngine
 
 log = logging.getLogger("healthkg.api")
+SEARCH_ERRORS: dict[int | str, dict[str, Any]] = {400: E400_Q, 422: E422}
 
 
 def default_engine_factory(settings: Settings) -> Callable[[Path], QueryEngine]:
@@ -86,11 +87,13 @@ def _routes(app: FastAPI, state: ServingState) -> None:
 
     # The body is plain JSON types already: rendered straight, without FastAPI's re-encoding walk
     # over every nested dict (about a third of an in-process request's time, measured in bench/).
-    @app.get("/search", tags=["search"], summary="Semantic search with graph-backed hits", response_class=JSONResponse)
+    @app.get("/search", tags=["search"], summary="Semantic search with graph-backed hits", response_class=JSONResponse,
+             responses=SEARCH_ERRORS)
     def search_get(params: Annotated[SearchParams, Query()]) -> JSONResponse:
         return JSONResponse(search.search(params))
 
-    @app.post("/search", tags=["search"], summary="Semantic search (JSON body)", response_class=JSONResponse)
+    @app.post("/search", tags=["search"], summary="Semantic search (JSON body)", response_class=JSONResponse,
+              responses={**SEARCH_ERRORS, 413: E413})
     def search_post(params: SearchParams) -> JSONResponse:
         return JSONResponse(search.search(params))
 

@@ -31,6 +31,7 @@ from api.errors import install_error_handlers
 from api.negotiation import ALIASES, FORMAT_NAMES, format_candidates, negotiate, result_media_type
 from api.settings import Settings
 from api.sparql_examples import examples
+from api.sparql_openapi import graph_store_operation, sparql_operation
 from kg.engine import OxigraphEngine, QueryEngine, QueryOutcome, query_form
 from kg.errors import BadRequest, Forbidden, NotAcceptable, NotFound, ServiceUnavailable, UnsupportedMediaType
 from kg.outbound import check_outbound
@@ -376,14 +377,14 @@ def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine
         router.add_api_route("/sparql", protocol.endpoint, methods=[method],
                              operation_id=f"sparql_{method.lower()}",
                              summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",
-                             response_class=Response)
+                             response_class=Response, **sparql_operation(method))
     router.add_api_route("/sparql/yasgui/{name}", yasgui_asset, methods=["GET"],
                          include_in_schema=False)
     for method in ("GET", "HEAD"):
         router.add_api_route("/rdf-graph-store", protocol.graph_store, methods=[method],
                              operation_id=f"graph_store_{method.lower()}",
                              summary="Graph Store Protocol (read-only): ?graph=<iri> or ?default",
-                             response_class=Response)
+                             response_class=Response, **graph_store_operation())
     # Any other method: 405 naming every allowed one (per-method routes alone would name one).
     for path, allow in (("/sparql", "GET, HEAD, POST"), ("/rdf-graph-store", "GET, HEAD")):
         router.add_api_route(path, _method_not_allowed(allow), methods=OTHER_METHODS,
