@@ -40,8 +40,8 @@ test: install system-deps
 	$(PY) -m pytest -q
 
 check: install
-	$(VENV)/bin/ruff check kg embeddings api tests bench
-	$(VENV)/bin/mypy
+	$(PY) -m ruff check kg embeddings api tests bench
+	$(PY) -m mypy
 
 bench: install
 	$(PY) -m bench.run

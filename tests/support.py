@@ -104,8 +104,10 @@ def tmp_generations(data_dir: Path) -> list[Path]:
 
 
 def cli_env(data_dir: Path, articles: Path | None = None, **settings: str) -> dict[str, str]:
-    """The environment a user would give ``healthkg``: HEALTHKG_* settings, offline model."""
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+    """The environment a user would give ``healthkg``: HEALTHKG_* settings, offline model; the
+    checkout under test first on the path (an editable install may point at another work tree)."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", "PYTHONPATH": path,
            "HEALTHKG_DATA_DIR": str(data_dir), "HEALTHKG_BASE_IRI": BASE_IRI}
     if articles is not None:
         env["HEALTHKG_ARTICLES_DIR"] = str(articles)
