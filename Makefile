@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml requirements-model.txt
 
 install: $(STAMP)
 
-system-deps:  ## Debian packages the tests use: chromium (browser test), virtuoso (remote store)
+system-deps:  ## Debian packages the tests use: chromium (browser test), virtuoso (remote store), Jena (rsparql)
 	bash .ci/system-deps.sh
 
 corpus:
