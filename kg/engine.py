@@ -231,9 +231,14 @@ def _group_end(op: Op, open_index: int) -> int:
 
 
 # --------------------------------------------------------------------------------------
-# Serialisers, run in the worker on the thread that made the results.
+# Serialisers, run in the worker on the thread that made the results. Solutions are written
+# here, not by pyoxigraph's QuerySolutions.serialize: the row cap must be read before the first
+# byte (the headers say whether it cut the answer) and XML must be checked first, and that
+# serialiser only writes a whole result. Their output is held to pyoxigraph's, term for term
+# (tests/test_sparql_engine.py); booleans and graphs go through pyoxigraph's own writers.
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+ITS = "http://www.w3.org/2005/11/its"
 
 
 def term_json(term: Any) -> dict[str, Any]:
@@ -248,6 +253,8 @@ def term_json(term: Any) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
+            if term.direction:  # SPARQL 1.2: a directional language-tagged string
+                out["its:dir"] = str(term.direction)
         elif term.datatype.value != XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
@@ -266,6 +273,8 @@ def _term_xml(term: Any) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             attr = f" xml:lang={quoteattr(term.language)}"
+            if term.direction:  # as pyoxigraph writes it (SPARQL 1.2 XML results)
+                attr += f" its:dir={quoteattr(str(term.direction))} xmlns:its=\"{ITS}\" its:version=\"2.0\""
         elif term.datatype.value != XSD_STRING:
             attr = f" datatype={quoteattr(term.datatype.value)}"
         else:
@@ -276,21 +285,41 @@ def _term_xml(term: Any) -> str:
 
 
 def _term_csv(term: Any) -> str:
+    """A term in CSV results, as pyoxigraph writes it: IRIs and literals bare, a triple term as
+    its three parts separated by spaces."""
     import pyoxigraph as ox
 
     if isinstance(term, (ox.NamedNode, ox.Literal)):
         return term.value
-    return _term_tsv(term)
+    if isinstance(term, ox.Triple):
+        return " ".join(_term_csv(t) for t in (term.subject, term.predicate, term.object))
+    return str(term)
 
 
 def _term_tsv(term: Any) -> str:
+    """A term in TSV results (its N-Triples form; a triple term as ``<<( s p o )>>``, SPARQL 1.2)."""
     import pyoxigraph as ox
 
     if term is None:
         return ""
     if isinstance(term, ox.Triple):
-        return f"<< {_term_tsv(term.subject)} {_term_tsv(term.predicate)} {_term_tsv(term.object)} >>"
+        return f"<<( {_term_tsv(term.subject)} {_term_tsv(term.predicate)} {_term_tsv(term.object)} )>>"
+    if isinstance(term, ox.Literal) and not term.language:
+        bare = _TURTLE_BARE.get(term.datatype.value)
+        if bare is not None and bare.fullmatch(term.value):
+            return term.value
     return str(term)
+
+
+# Numbers and booleans whose lexical form is Turtle's own token are written bare in TSV (as
+# pyoxigraph does): INTEGER, DECIMAL, DOUBLE (with its exponent), BooleanLiteral.
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_TURTLE_BARE = {
+    f"{_XSD}integer": re.compile(r"[+-]?[0-9]+"),
+    f"{_XSD}decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    f"{_XSD}double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+    f"{_XSD}boolean": re.compile(r"true|false"),
+}
 
 
 # Characters XML 1.0 cannot carry at all, not even as character references.
