@@ -155,8 +155,9 @@ def check_update_token(settings: Settings, authorization: str | None) -> None:
 # --------------------------------------------------------------------------------------
 # Service description and YASGUI.
 
-def service_description(endpoint: str, update_enabled: bool) -> Graph:
-    """The sd:Service describing this endpoint; the default graph is the union of named graphs."""
+def service_description(endpoint: str, update_enabled: bool, max_rows: int | None = None) -> Graph:
+    """The sd:Service describing this endpoint; the default graph is the union of named graphs;
+    with ``max_rows``, it says that answers are capped and how a cut answer says so."""
     g = Graph()
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
@@ -175,6 +176,11 @@ def service_description(endpoint: str, update_enabled: bool) -> Graph:
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
+    if max_rows is not None:
+        g.add((service, RDFS.comment, Literal(
+            f"Answers are capped at {max_rows} rows (SELECT solutions, CONSTRUCT and DESCRIBE triples). "
+            f"An answer the cap cut carries the response headers '{TRUNCATED}: true' and "
+            f"'{ROW_LIMIT}: {max_rows}'; an answer that was not cut has neither.", lang="en")))
     g.add((dataset, RDFS.comment, Literal(
         "The default graph is the union of the named graphs (one per article, plus the "
         "vocabulary); default-graph-uri, named-graph-uri, FROM and FROM NAMED override it.")))
@@ -275,7 +281,7 @@ class SparqlProtocol:
         if media == "text/html":
             assets = request.url.path.rstrip("/") + "/yasgui"
             return HTMLResponse(yasgui_page(endpoint, assets), headers=VARY)
-        graph = service_description(endpoint, self.settings.update_enabled)
+        graph = service_description(endpoint, self.settings.update_enabled, self.settings.sparql_max_rows)
         body = graph.serialize(format=RDF_FORMATS[media], encoding="utf-8")
         return Response(body, media_type=media, headers=VARY)
 
