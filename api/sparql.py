@@ -363,8 +363,9 @@ def yasgui_asset(name: str) -> FileResponse:
 
 
 def oxigraph_engine(settings: Settings, store_path: Path | str) -> OxigraphEngine:
-    """The embedded engine as the settings say: read-only workers, or one writer when
-    updates are enabled."""
+    """The embedded engine as the settings say: ``sparql_workers`` read-only query workers, and
+    one writer beside them when updates are enabled (queries then read a checkpoint taken after
+    each update, so that none waits behind another's timeout)."""
     return OxigraphEngine(store_path, workers=settings.sparql_workers,
                           timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows,
                           writable=settings.update_enabled, base_iri=settings.base_iri,
