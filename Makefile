@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml requirements-model.txt
 
 install: $(STAMP)
 
-system-deps:  ## Debian packages the tests use: chromium (browser test), virtuoso (remote store)
+system-deps:  ## Debian packages the tests use: chromium (browser test), virtuoso (remote store), Jena (rsparql)
 	bash .ci/system-deps.sh
 
 corpus:
@@ -40,8 +40,8 @@ test: install system-deps
 	$(PY) -m pytest -q
 
 check: install
-	$(VENV)/bin/ruff check kg embeddings api tests bench
-	$(VENV)/bin/mypy
+	$(PY) -m ruff check kg embeddings api tests bench
+	$(PY) -m mypy
 
 bench: install
 	$(PY) -m bench.run

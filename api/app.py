@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from api.errors import install_error_handlers
 from api.hygiene import OPENAPI_431, RequestChecks, SecurityHeaders, openapi_400
 from api.limits import BodyLimit
-from api.resources import build_resource_router
+from api.resources import E413, E422, build_resource_router
 from api.search import SearchParams, SearchService
 from api.settings import Settings
 from api.state import ServingState
@@ -73,7 +73,7 @@ def _mount_sparql(app: FastAPI, settings: Settings, state: ServingState) -> None
 SEARCH_ERRORS: dict[int | str, dict[str, Any]] = {
     400: openapi_400(("empty_q", "bad_request", "q must not be empty", {"field": "q"}),
                      ("long_q", "bad_request", "q is longer than 1000 characters", {"field": "q", "length": 1200})),
-    422: {"description": "A field out of range or of the wrong type (k: 1..100, offset: 0..10000, mode)"},
+    422: {**E422, "description": "A field out of range or of the wrong type (k: 1..100, offset: 0..10000, mode)"},
     431: OPENAPI_431,
     503: {"description": "No generation is loaded yet (run `make index`)"}}
 
@@ -104,7 +104,7 @@ def _routes(app: FastAPI, state: ServingState) -> None:
         return JSONResponse(search.search(params))
 
     @app.post("/search", tags=["search"], summary="Semantic search (JSON body)", response_class=JSONResponse,
-              responses={**SEARCH_ERRORS, 413: {"description": "Body larger than HEALTHKG_MAX_BODY_BYTES"}})
+              responses={**SEARCH_ERRORS, 413: E413})
     def search_post(params: SearchParams) -> JSONResponse:
         return JSONResponse(search.search(params))
 

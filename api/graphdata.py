@@ -18,10 +18,25 @@ _IRI_OK = re.compile(r'^[^\s<>"{}|\\^`]+$')
 PREFIXES = sparql_prologue() + "PREFIX itsrdf: <http://www.w3.org/2005/11/its/rdf#>\n"
 
 
-def iri_term(iri: str) -> str:
-    """``<iri>`` for a SPARQL query; refuses anything that could break out of the term."""
+def is_iri(iri: str) -> bool:
+    """Whether ``iri`` is an absolute IRI by RFC 3987 (control characters, spaces and the like
+    are not), safe to splice into a query between ``<`` and ``>``."""
+    import pyoxigraph as ox
+
     if not _IRI_OK.match(iri) or ":" not in iri:
-        raise BadRequest(f"not a valid IRI: {iri!r}")
+        return False
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return False
+    return True
+
+
+def iri_term(iri: str) -> str:
+    """``<iri>`` for a SPARQL query; BadRequest for anything that is not an IRI (never a query
+    the engine then rejects as a syntax error of the client's)."""
+    if not is_iri(iri):
+        raise BadRequest(f"not a valid IRI: {iri!r}", {"iri": iri})
     return f"<{iri}>"
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from api import resource_queries as rq
 from api.errors import error_body
+from api.graphdata import is_iri
 from api.hygiene import OPENAPI_431, openapi_400
 from api.negotiation import ALIASES, FORMAT_NAMES, negotiate
 from api.state import ServingState
@@ -57,7 +58,9 @@ def _ok(example: Any, description: str = "OK") -> dict[str, Any]:
 E400_Q = openapi_400(("empty_q", "bad_request", "q must not be empty", {"field": "q"}))
 E400 = openapi_400()  # what every route refuses in a query string (a repeated parameter, non-UTF-8)
 MAX_OFFSET = 1_000_000  # list routes: an offset past this is refused before any store sees it
+E400_IRI = openapi_400(("bad_iri", "bad_request", "not a valid IRI: 'http://x/<bad>'", {"iri": "http://x/<bad>"}))
 E404 = _error("not_found", "no concept 'no-such-thing'", {"id": "no-such-thing"})
+E413 = _error("too_large", "request body larger than 1048576 bytes", {"max_bytes": 1048576, "content_length": 2000000})
 E406 = _error("not_acceptable", "no acceptable representation", {"available": list(PAGE_TYPES)})
 E422 = _error("validation_error", "k: Input should be less than or equal to 100",
               [{"loc": ["query", "k"], "msg": "Input should be less than or equal to 100", "type": "less_than_equal"}])
@@ -317,7 +320,7 @@ def _entity_routes(router: APIRouter, state: ServingState, entities: EntitySearc
         return {"query": text, "k": k, "generation": state.current().name, "entities": entities.search(text, k)}
 
     @router.get("/entities/{entity_id:path}", tags=["entities"], summary="One concept, with its claims",
-                responses={200: _ok(ENTITY), 400: E400, 404: E404, 422: E422, 431: OPENAPI_431})
+                responses={200: _ok(ENTITY), 400: E400_IRI, 404: E404, 422: E422, 431: OPENAPI_431})
     def get_entity(
         entity_id: Annotated[str, Path(description="A concept slug (`hair-loss`), its full IRI (URL-encoded) "
                                                    "or an exact label.", examples=["hair-botox"])],
@@ -403,7 +406,8 @@ def _article_routes(router: APIRouter, state: ServingState) -> None:
     def get_article(slug: Annotated[str, Path(examples=["botox-hair-loss"])]) -> dict[str, Any]:
         """The article's metadata, its author (specialties, bio, years of experience), and its
         sentences in order with exact ``[begin, end)`` offsets into the stored text and section."""
-        found = rq.article(state.query_engine(), Minter(state.settings.base_iri).article(slug))
+        iri = Minter(state.settings.base_iri).article(slug)
+        found = rq.article(state.query_engine(), iri) if is_iri(iri) else None
         if found is None:
             raise NotFound(f"no article {slug!r}", {"slug": slug})
         return found
@@ -448,7 +452,7 @@ def serve_resource(state: ServingState, request: Request, candidates: list[str],
     """The first candidate IRI with triples, in the negotiated representation; 404 when none has any."""
     media = page_media_type(request.headers.get("accept"), fmt)
     engine = state.query_engine()
-    iri = next((i for i in candidates if rq.has_triples(engine, i)), None)
+    iri = next((i for i in candidates if is_iri(i) and rq.has_triples(engine, i)), None)
     if iri is None:
         raise NotFound(f"nothing is known about <{candidates[0]}>", {"iri": candidates[0]})
     if media == "text/html":

@@ -31,6 +31,7 @@ from api.errors import install_error_handlers
 from api.negotiation import ALIASES, FORMAT_NAMES, format_candidates, negotiate, result_media_type
 from api.settings import Settings
 from api.sparql_examples import examples
+from api.sparql_openapi import graph_store_operation, sparql_operation
 from kg.engine import OxigraphEngine, QueryEngine, QueryOutcome, query_form
 from kg.errors import BadRequest, Forbidden, NotAcceptable, NotFound, ServiceUnavailable, UnsupportedMediaType
 from kg.outbound import check_outbound
@@ -154,8 +155,9 @@ def check_update_token(settings: Settings, authorization: str | None) -> None:
 # --------------------------------------------------------------------------------------
 # Service description and YASGUI.
 
-def service_description(endpoint: str, update_enabled: bool) -> Graph:
-    """The sd:Service describing this endpoint; the default graph is the union of named graphs."""
+def service_description(endpoint: str, update_enabled: bool, max_rows: int | None = None) -> Graph:
+    """The sd:Service describing this endpoint; the default graph is the union of named graphs;
+    with ``max_rows``, it says that answers are capped and how a cut answer says so."""
     g = Graph()
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
@@ -174,6 +176,11 @@ def service_description(endpoint: str, update_enabled: bool) -> Graph:
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
+    if max_rows is not None:
+        g.add((service, RDFS.comment, Literal(
+            f"Answers are capped at {max_rows} rows (SELECT solutions, CONSTRUCT and DESCRIBE triples). "
+            f"An answer the cap cut carries the response headers '{TRUNCATED}: true' and "
+            f"'{ROW_LIMIT}: {max_rows}'; an answer that was not cut has neither.", lang="en")))
     g.add((dataset, RDFS.comment, Literal(
         "The default graph is the union of the named graphs (one per article, plus the "
         "vocabulary); default-graph-uri, named-graph-uri, FROM and FROM NAMED override it.")))
@@ -274,7 +281,7 @@ class SparqlProtocol:
         if media == "text/html":
             assets = request.url.path.rstrip("/") + "/yasgui"
             return HTMLResponse(yasgui_page(endpoint, assets), headers=VARY)
-        graph = service_description(endpoint, self.settings.update_enabled)
+        graph = service_description(endpoint, self.settings.update_enabled, self.settings.sparql_max_rows)
         body = graph.serialize(format=RDF_FORMATS[media], encoding="utf-8")
         return Response(body, media_type=media, headers=VARY)
 
@@ -356,8 +363,9 @@ def yasgui_asset(name: str) -> FileResponse:
 
 
 def oxigraph_engine(settings: Settings, store_path: Path | str) -> OxigraphEngine:
-    """The embedded engine as the settings say: read-only workers, or one writer when
-    updates are enabled."""
+    """The embedded engine as the settings say: ``sparql_workers`` read-only query workers, and
+    one writer beside them when updates are enabled (queries then read a checkpoint taken after
+    each update, so that none waits behind another's timeout)."""
     return OxigraphEngine(store_path, workers=settings.sparql_workers,
                           timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows,
                           writable=settings.update_enabled, base_iri=settings.base_iri,
@@ -376,14 +384,14 @@ def build_sparql_router(settings: Settings, get_engine: Callable[[], QueryEngine
         router.add_api_route("/sparql", protocol.endpoint, methods=[method],
                              operation_id=f"sparql_{method.lower()}",
                              summary="SPARQL 1.1 Protocol: query, update, service description, YASGUI",
-                             response_class=Response)
+                             response_class=Response, **sparql_operation(method))
     router.add_api_route("/sparql/yasgui/{name}", yasgui_asset, methods=["GET"],
                          include_in_schema=False)
     for method in ("GET", "HEAD"):
         router.add_api_route("/rdf-graph-store", protocol.graph_store, methods=[method],
                              operation_id=f"graph_store_{method.lower()}",
                              summary="Graph Store Protocol (read-only): ?graph=<iri> or ?default",
-                             response_class=Response)
+                             response_class=Response, **graph_store_operation())
     # Any other method: 405 naming every allowed one (per-method routes alone would name one).
     for path, allow in (("/sparql", "GET, HEAD, POST"), ("/rdf-graph-store", "GET, HEAD")):
         router.add_api_route(path, _method_not_allowed(allow), methods=OTHER_METHODS,

@@ -20,6 +20,8 @@ import multiprocessing as mp
 import os
 import queue
 import re
+import shutil
+import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -231,9 +233,14 @@ def _group_end(op: Op, open_index: int) -> int:
 
 
 # --------------------------------------------------------------------------------------
-# Serialisers, run in the worker on the thread that made the results.
+# Serialisers, run in the worker on the thread that made the results. Solutions are written
+# here, not by pyoxigraph's QuerySolutions.serialize: the row cap must be read before the first
+# byte (the headers say whether it cut the answer) and XML must be checked first, and that
+# serialiser only writes a whole result. Their output is held to pyoxigraph's, term for term
+# (tests/test_sparql_engine.py); booleans and graphs go through pyoxigraph's own writers.
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+ITS = "http://www.w3.org/2005/11/its"
 
 
 def term_json(term: Any) -> dict[str, Any]:
@@ -248,6 +255,8 @@ def term_json(term: Any) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
+            if term.direction:  # SPARQL 1.2: a directional language-tagged string
+                out["its:dir"] = str(term.direction)
         elif term.datatype.value != XSD_STRING:
             out["datatype"] = term.datatype.value
         return out
@@ -266,6 +275,8 @@ def _term_xml(term: Any) -> str:
     if isinstance(term, ox.Literal):
         if term.language:
             attr = f" xml:lang={quoteattr(term.language)}"
+            if term.direction:  # as pyoxigraph writes it (SPARQL 1.2 XML results)
+                attr += f" its:dir={quoteattr(str(term.direction))} xmlns:its=\"{ITS}\" its:version=\"2.0\""
         elif term.datatype.value != XSD_STRING:
             attr = f" datatype={quoteattr(term.datatype.value)}"
         else:
@@ -276,21 +287,41 @@ def _term_xml(term: Any) -> str:
 
 
 def _term_csv(term: Any) -> str:
+    """A term in CSV results, as pyoxigraph writes it: IRIs and literals bare, a triple term as
+    its three parts separated by spaces."""
     import pyoxigraph as ox
 
     if isinstance(term, (ox.NamedNode, ox.Literal)):
         return term.value
-    return _term_tsv(term)
+    if isinstance(term, ox.Triple):
+        return " ".join(_term_csv(t) for t in (term.subject, term.predicate, term.object))
+    return str(term)
 
 
 def _term_tsv(term: Any) -> str:
+    """A term in TSV results (its N-Triples form; a triple term as ``<<( s p o )>>``, SPARQL 1.2)."""
     import pyoxigraph as ox
 
     if term is None:
         return ""
     if isinstance(term, ox.Triple):
-        return f"<< {_term_tsv(term.subject)} {_term_tsv(term.predicate)} {_term_tsv(term.object)} >>"
+        return f"<<( {_term_tsv(term.subject)} {_term_tsv(term.predicate)} {_term_tsv(term.object)} )>>"
+    if isinstance(term, ox.Literal) and not term.language:
+        bare = _TURTLE_BARE.get(term.datatype.value)
+        if bare is not None and bare.fullmatch(term.value):
+            return term.value
     return str(term)
+
+
+# Numbers and booleans whose lexical form is Turtle's own token are written bare in TSV (as
+# pyoxigraph does): INTEGER, DECIMAL, DOUBLE (with its exponent), BooleanLiteral.
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_TURTLE_BARE = {
+    f"{_XSD}integer": re.compile(r"[+-]?[0-9]+"),
+    f"{_XSD}decimal": re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    f"{_XSD}double": re.compile(r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+    f"{_XSD}boolean": re.compile(r"true|false"),
+}
 
 
 # Characters XML 1.0 cannot carry at all, not even as character references.
@@ -458,6 +489,9 @@ def _serve(store: Any, conn: Connection, request: dict[str, Any], base_iri: str 
             store.update(request["update"], base_iri=base_iri)
             store.flush()  # to disk now: the next build checkpoints this store from a read-only handle
             conn.send(("done",))
+        elif op == "snapshot":  # a checkpoint for the read-only workers (writer only)
+            store.backup(request["path"])
+            conn.send(("done",))
         elif op == "select":
             conn.send(("rows", _select_rows(store, request, base_iri)))
         else:
@@ -600,9 +634,13 @@ class OxigraphEngine(QueryEngine):
     """Oxigraph on disk, queried in worker processes that can be killed on timeout.
 
     Read-only (the default): ``workers`` processes each open the generation directory
-    with ``Store.read_only``. ``writable=True``: one process opens it read-write and runs
-    queries and updates, one at a time. ``base_iri`` resolves relative IRIs in requests;
-    ``memory_mb`` caps each worker's memory (see :func:`worker_main`).
+    with ``Store.read_only``. ``writable=True``: one writer process opens it read-write and
+    runs the updates, one at a time; queries still go to ``workers`` read-only processes,
+    which read a checkpoint of the store (``Store.backup``: hard links, milliseconds) taken
+    after each update, so that a long or timed-out query never holds up the others or the
+    writer (a read-only handle on a store another process writes is undefined behaviour in
+    Oxigraph, a checkpoint nobody writes is not). ``base_iri`` resolves relative IRIs in
+    requests; ``memory_mb`` caps each worker's memory (see :func:`worker_main`).
     """
 
     def __init__(self, store_path: Path | str, *, workers: int = 2, timeout: float = 10.0,
@@ -611,20 +649,42 @@ class OxigraphEngine(QueryEngine):
         self.timeout, self.max_rows, self.writable = timeout, max_rows, writable
         self.base_iri = base_iri
         self.memory_mb = memory_mb
-        self.size = 1 if writable else max(1, workers)
+        self.size = max(1, workers)
         self._ctx = mp.get_context("spawn")
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._write_lock = threading.Lock()  # one update (and its checkpoint) at a time
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers: set[_Worker] = set()  # every live reader, idle or busy
+        self._snapshots: dict[int, str] = {}  # reader generation -> its checkpoint directory
         self._generation = 0
         self._closed = False
-        self._path = str(store_path)
+        self._store_path = str(store_path)
+        self._writer: _Worker | None = None
+        self._path = self._store_path
+        if writable:
+            self._writer = self._start_writer(self._store_path, start_timeout)
+            self._path = self._snapshot(self._writer, 0, self._store_path)
         for worker in self._start_pool(start_timeout, self._path, 0):
             self._idle.put(worker)
 
     # -- pool management -------------------------------------------------------------
 
     def _spawn(self, path: str, generation: int) -> _Worker:
-        return _Worker(self._ctx, path, self.writable, self.base_iri, generation, self.memory_mb)
+        worker = _Worker(self._ctx, path, False, self.base_iri, generation, self.memory_mb)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    def _stop(self, worker: _Worker, *, kill: bool) -> None:
+        """Stop a reader; a checkpoint no reader uses any more is deleted."""
+        worker.stop(kill=kill)
+        with self._lock:
+            self._workers.discard(worker)
+            used = {w.generation for w in self._workers}
+            stale = [g for g in self._snapshots if g not in used and (g != self._generation or self._closed)]
+            dirs = [self._snapshots.pop(g) for g in stale]
+        for directory in dirs:
+            shutil.rmtree(directory, ignore_errors=True)
 
     def _start_pool(self, start_timeout: float, path: str, generation: int) -> list[_Worker]:
         """Start the workers of one generation and wait until they are ready."""
@@ -634,7 +694,7 @@ class OxigraphEngine(QueryEngine):
                 worker.wait_ready(start_timeout)
         except HealthKGError:
             for worker in fresh:
-                worker.stop(kill=True)
+                self._stop(worker, kill=True)
             raise
         return fresh
 
@@ -662,26 +722,44 @@ class OxigraphEngine(QueryEngine):
         if worker.generation == self._generation and not self._closed:
             self._idle.put(worker)
         else:
-            worker.stop(kill=False)
+            self._stop(worker, kill=False)
 
     def _retire(self, worker: _Worker, *, kill: bool) -> None:
         """Stop a worker and, when it belongs to the current generation, start a twin."""
-        worker.stop(kill=kill)
+        self._stop(worker, kill=kill)
         with self._lock:
             if worker.generation == self._generation and not self._closed:
                 self._idle.put(self._spawn(self._path, self._generation))
 
-    def switch(self, store_path: Path | str) -> None:
-        """Start workers on the new generation; in-flight queries finish on the old one."""
-        path = str(store_path)
-        fresh = self._start_pool(60.0, path, self._generation + 1)
+    def _switch_readers(self, path: str, generation: int) -> None:
+        """Start readers on ``path``; in-flight queries finish on the old ones."""
+        fresh = self._start_pool(60.0, path, generation)
         with self._lock:
-            self._path, self._generation = path, self._generation + 1
+            self._path, self._generation = path, generation
             old = self._drain()
             for worker in fresh:
                 self._idle.put(worker)
         for worker in old:
-            worker.stop(kill=False)
+            self._stop(worker, kill=False)
+
+    def switch(self, store_path: Path | str) -> None:
+        """Start workers on the new generation; in-flight queries finish on the old one."""
+        path = str(store_path)
+        if not self.writable:
+            self._switch_readers(path, self._generation + 1)
+            return
+        with self._write_lock:
+            writer = self._start_writer(path)
+            generation = self._generation + 1
+            try:
+                snapshot = self._snapshot(writer, generation, path)
+            except HealthKGError:
+                writer.stop(kill=True)
+                raise
+            old, self._writer, self._store_path = self._writer, writer, path
+            self._switch_readers(snapshot, generation)
+        if old is not None:
+            old.stop(kill=False)
 
     def _drain(self) -> list[_Worker]:
         out = []
@@ -692,12 +770,63 @@ class OxigraphEngine(QueryEngine):
                 return out
 
     def close(self) -> None:
-        """Stop every idle worker; busy ones stop when their query ends."""
+        """Stop the writer and every idle worker; busy ones stop when their query ends."""
         with self._lock:
             self._closed = True
             old = self._drain()
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.stop(kill=False)
         for worker in old:
-            worker.stop(kill=False)
+            self._stop(worker, kill=False)
+
+    # -- the writer (updates-enabled mode) ------------------------------------------
+
+    def _start_writer(self, path: str, start_timeout: float = 60.0) -> _Worker:
+        writer = _Worker(self._ctx, path, True, self.base_iri, -1, self.memory_mb)
+        try:
+            writer.wait_ready(start_timeout)
+        except HealthKGError:
+            writer.stop(kill=True)
+            raise
+        return writer
+
+    def _snapshot(self, writer: _Worker, generation: int, store_path: str) -> str:
+        """A checkpoint of the writer's store beside it, for the readers of ``generation``."""
+        parent = tempfile.mkdtemp(prefix=".reads-", dir=Path(store_path).parent)
+        target = str(Path(parent) / "store")
+        try:
+            writer.conn.send({"op": "snapshot", "path": target})
+            msg = writer.recv(60.0)
+        except (OSError, EOFError) as exc:
+            msg = ("error", "store", f"the writer died: {exc}")
+        if msg is None or msg[0] == "error":
+            shutil.rmtree(parent, ignore_errors=True)
+            raise StoreUnavailable(f"cannot checkpoint the store for the readers: {msg[2] if msg else 'timeout'}")
+        with self._lock:
+            self._snapshots[generation] = parent
+        return target
+
+    def _write(self, request: dict[str, Any], timeout: float | None) -> _Worker:
+        """Run an update on the writer (started afresh when it died or was killed); the writer."""
+        limit = self.timeout if timeout is None else timeout
+        if self._writer is None or not self._writer.process.is_alive():
+            if self._writer is not None:
+                self._writer.stop(kill=True)
+            self._writer = self._start_writer(self._store_path)
+        writer = self._writer
+        try:
+            writer.conn.send(request)
+            msg = writer.recv(limit)
+        except (OSError, EOFError) as exc:
+            writer.stop(kill=True)
+            raise StoreUnavailable(f"the update worker died: {exc}") from exc
+        if msg is None:
+            writer.stop(kill=True)
+            raise QueryTimeout(f"the update ran longer than {limit:g} s and was cancelled", {"timeout": limit})
+        if msg[0] == "error":
+            raise _ERRORS.get(msg[1], StoreUnavailable)(msg[2])
+        return writer
 
     # -- requests ----------------------------------------------------------------------
 
@@ -745,9 +874,10 @@ class OxigraphEngine(QueryEngine):
         using, named = using_graph_uris or [], using_named_graph_uris or []
         _validate_iris(using + named)
         request = {"op": "update", "update": apply_using(update, using, named)}
-        worker, msg, _ = self._call(request, timeout)
-        self._check(worker, msg)
-        self._release(worker)
+        with self._write_lock:  # the readers move to a checkpoint holding the update before it returns
+            writer = self._write(request, timeout)
+            generation = self._generation + 1
+            self._switch_readers(self._snapshot(writer, generation, self._store_path), generation)
 
     def select(self, query: str) -> list[dict[str, Any]]:
         worker, msg, _ = self._call({"op": "select", "query": query,

@@ -190,7 +190,8 @@ def _ox_term(term: dict[str, Any]) -> Any:
         if kind == "bnode":
             return ox.BlankNode(_BNODE_CHARS.sub("_", value) or "b")
         if "xml:lang" in term:
-            return ox.Literal(value, language=term["xml:lang"])
+            direction = ox.BaseDirection(term["its:dir"]) if term.get("its:dir") else None
+            return ox.Literal(value, language=term["xml:lang"], direction=direction)
         if "datatype" in term:
             return ox.Literal(value, datatype=ox.NamedNode(term["datatype"]))
         return ox.Literal(value)

@@ -264,6 +264,8 @@ def normalise_term(term: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"type": "literal", "value": value}
         if term.get("xml:lang"):
             out["xml:lang"] = term["xml:lang"].lower()
+            if term.get("its:dir") in ("ltr", "rtl"):  # SPARQL 1.2 base direction
+                out["its:dir"] = term["its:dir"]
         elif term.get("datatype") and term["datatype"] != XSD_STRING:
             out["datatype"] = term["datatype"]
             if term["datatype"] == XSD_BOOLEAN:

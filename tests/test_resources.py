@@ -409,3 +409,34 @@ def test_openapi_documents_every_resource_route_with_examples(client: TestClient
             assert example is None or set(example) == {"code", "message", "detail"}, (path, code)
     assert "406" in paths["/concept/{slug}"]["get"]["responses"]
     assert "400" in paths["/claims"]["get"]["responses"]
+    assert "400" in paths["/entities/{entity_id}"]["get"]["responses"]
+
+
+# --------------------------------------------------------------------------------------
+# Found by the schemathesis run (tests/test_api_fuzz.py)
+
+@pytest.mark.parametrize("iri, ok", [
+    ("https://healthkg.test/article/a", True), ("https://healthkg.test/caf\u00e9", True),
+    ("https://healthkg.test/article/\u0082", False), ("https://healthkg.test/a b", False),
+    ("https://healthkg.test/a>b", False), ("no-scheme", False), ("", False),
+])
+def test_is_iri(iri: str, ok: bool) -> None:
+    from api.graphdata import is_iri
+
+    assert is_iri(iri) is ok
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/article/%C2%82%F3%B9%B0%95", 404), ("/person/%C2%82", 404), ("/concept/%C2%82", 404),
+    ("/articles/%C2%82", 404), ("/entities/https%3A%2F%2Fx.test%2F%C2%82", 400)])
+def test_a_path_that_can_be_no_iri(client: TestClient, path: str, status: int) -> None:
+    """A C1 control character passed the IRI check and reached the engine as a query_syntax_error;
+    a resource path naming no possible IRI names nothing (404), an entity id that is a bad IRI is 400."""
+    body = assert_error_shape(client.get(path), status)
+    assert body["code"] != "query_syntax_error"
+
+
+def test_articles_offset_is_bounded(client: TestClient) -> None:
+    """An offset past 64 bits went into the query text: 400 query_syntax_error instead of 422."""
+    body = assert_error_shape(client.get("/articles", params={"offset": 10**30}), 422)
+    assert body["code"] == "validation_error"

@@ -136,6 +136,65 @@ def test_language_tags_and_datatypes_in_json(engine: OxigraphEngine) -> None:
                             "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
 
 
+# Every kind of term a solution can hold, SPARQL 1.2 ones included (issue 12: the direction of
+# STRLANGDIR was lost in JSON and XML, triple terms in TSV were not in the standard form).
+TERMS_QUERY = """SELECT ?number ?iri ?plain ?lang ?dir ?ltr ?typed ?odd ?triple ?nested ?bnode ?unbound WHERE {
+  BIND(<http://example.org/a%20b> AS ?iri) BIND("plain" AS ?plain) BIND(STRLANG("hello", "en-GB") AS ?lang)
+  BIND(STRLANGDIR("abc", "ar", "rtl") AS ?dir) BIND(STRLANGDIR("abc", "en", "ltr") AS ?ltr)
+  BIND(12 AS ?typed) BIND("tab\\t, comma \\"quoted\\"\\nnew line" AS ?odd)
+  BIND(TRIPLE(<http://example.org/s>, <http://example.org/p>, STRLANGDIR("abc", "ar", "rtl")) AS ?triple)
+  BIND(TRIPLE(<http://example.org/s>, <http://example.org/p>, TRIPLE(<http://example.org/s>,
+       <http://example.org/q>, 1)) AS ?nested)
+  BIND(BNODE("b") AS ?bnode) }
+  VALUES ?number { 1.5 -7 "1e3"^^<http://www.w3.org/2001/XMLSchema#double> true "1"^^<http://www.w3.org/2001/XMLSchema#decimal>
+                   "abc"^^<http://www.w3.org/2001/XMLSchema#integer> "1.5"^^<http://www.w3.org/2001/XMLSchema#float> }"""
+RESULT_FORMATS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                  "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+                  "text/csv": ox.QueryResultsFormat.CSV, "text/tab-separated-values": ox.QueryResultsFormat.TSV}
+
+
+def _xml_terms(data: bytes) -> list[list[tuple[str, str, dict[str, str], str]]]:
+    ns = "{http://www.w3.org/2005/sparql-results#}"
+    return [[(b.get("name") or "", e.tag, dict(e.attrib), e.text or "") for b in r.findall(f"{ns}binding")
+             for e in b.iter() if e is not b]
+            for r in ElementTree.fromstring(data).iter(f"{ns}result")]
+
+
+@pytest.mark.parametrize("media", list(RESULT_FORMATS))
+def test_solution_writers_match_pyoxigraph(media: str) -> None:
+    """Our solution writers (which must cap and check before writing) say what pyoxigraph's own
+    serialisers say, term for term: directions as its:dir, triple terms as <<( s p o )>>."""
+    from kg.engine import _SOLUTION_WRITERS
+
+    store = ox.Store()
+    solutions = store.query(TERMS_QUERY)
+    names = [v.value for v in solutions.variables]
+    ours = b"".join(_SOLUTION_WRITERS[media](names, list(solutions)))
+    theirs = store.query(TERMS_QUERY).serialize(format=RESULT_FORMATS[media])
+    assert theirs is not None
+    if media.endswith("json"):
+        assert json.loads(ours) == json.loads(theirs)
+    elif media.endswith("xml"):
+        assert _xml_terms(ours) == _xml_terms(theirs)
+    elif media == "text/csv":
+        assert list(csv.reader(io.StringIO(ours.decode()))) == list(csv.reader(io.StringIO(theirs.decode())))
+    else:
+        assert ours.decode().splitlines() == theirs.decode().splitlines()
+
+
+def test_language_direction_through_the_engine(engine: OxigraphEngine) -> None:
+    query = 'SELECT ?x WHERE { BIND(STRLANGDIR("abc", "ar", "rtl") AS ?x) }'
+    assert rows(engine, query) == [{"x": {"type": "literal", "value": "abc", "xml:lang": "ar", "its:dir": "rtl"}}]
+    xml = engine.query(query, media_type="application/sparql-results+xml").read()
+    literal = ElementTree.fromstring(xml).find(".//{http://www.w3.org/2005/sparql-results#}literal")
+    assert literal is not None and literal.text == "abc"
+    assert literal.get("{http://www.w3.org/2005/11/its}dir") == "rtl"
+    assert literal.get("{http://www.w3.org/XML/1998/namespace}lang") == "ar"
+    tsv = engine.query("SELECT ?t WHERE { BIND(TRIPLE(<http://e/s>, <http://e/p>, 'o') AS ?t) }",
+                       media_type="text/tab-separated-values").read().decode()
+    assert tsv.splitlines() == ["?t", '<<( <http://e/s> <http://e/p> "o" )>>']
+
+
 @pytest.mark.parametrize(("media", "fmt"), [
     ("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
     ("application/rdf+xml", ox.RdfFormat.RDF_XML), ("application/ld+json", ox.RdfFormat.JSON_LD)])
@@ -238,3 +297,62 @@ def test_a_runaway_query_kills_only_its_capped_worker(tmp_path: Path) -> None:
         assert rows(eng, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"]["value"] == "5000"
     finally:
         eng.close()
+
+
+def test_a_remote_stores_direction_survives() -> None:
+    """A remote store's its:dir is kept on the way into our writers (the remote engine reuses them)."""
+    from kg.engine import term_json
+    from kg.remote_engine import _ox_term
+    from kg.sparql_store import normalise_term
+
+    given = {"type": "literal", "value": "abc", "xml:lang": "AR", "its:dir": "rtl"}
+    term = _ox_term(normalise_term(given))
+    assert term_json(term) == {"type": "literal", "value": "abc", "xml:lang": "ar", "its:dir": "rtl"}
+
+
+def test_updates_mode_keeps_reads_responsive(tmp_path: Path) -> None:
+    """With updates enabled, queries run on read-only workers over a checkpoint, not on the
+    writer: an ASK {} does not wait behind a query that runs into its timeout (issue 12: 9.3 s)."""
+    import threading
+    import time
+
+    store = make_big_store(tmp_path / "big", triples=2000)
+    eng = OxigraphEngine(store, writable=True, workers=2, timeout=3, max_rows=10)
+    slow: list[BaseException] = []
+
+    def run_slow() -> None:
+        try:
+            eng.query("SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", media_type=JSON).read()
+        except BaseException as exc:  # noqa: B036 - handed to the test thread
+            slow.append(exc)
+
+    try:
+        thread = threading.Thread(target=run_slow)
+        thread.start()
+        time.sleep(0.5)  # the slow query is running
+        started = time.monotonic()
+        assert json.loads(eng.query("ASK {}", media_type=JSON).read())["boolean"] is True
+        eng.update("INSERT DATA { GRAPH <http://ex/g> { <http://ex/s> <http://ex/p> 1 } }")
+        assert rows(eng, "SELECT ?o { GRAPH <http://ex/g> { ?s ?p ?o } }")[0]["o"]["value"] == "1"
+        assert time.monotonic() - started < 2.0  # none of it queued behind the slow query
+        thread.join(10)
+        assert len(slow) == 1 and isinstance(slow[0], QueryTimeout)
+        assert rows(eng, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"]["value"] == "2001"
+    finally:
+        eng.close()
+
+
+def test_updates_mode_checkpoints_are_cleaned_up(tmp_path: Path) -> None:
+    (tmp_path / "gen").mkdir()
+    store = make_fixture_store(tmp_path / "gen" / "store")
+    eng = OxigraphEngine(store, writable=True, workers=2, timeout=10)
+    try:
+        for i in range(3):
+            eng.update(f"INSERT DATA {{ GRAPH <http://ex/g> {{ <http://ex/s> <http://ex/p> {i} }} }}")
+        assert len(list((tmp_path / "gen").glob(".reads-*"))) == 1  # only the readers' current one
+        assert len(rows(eng, "SELECT ?o { GRAPH <http://ex/g> { ?s ?p ?o } }")) == 3
+    finally:
+        eng.close()
+    assert not list((tmp_path / "gen").glob(".reads-*"))
+    reopened = ox.Store.read_only(str(store))  # the updates are in the store itself
+    assert len(list(reopened.quads_for_pattern(None, None, None, ox.NamedNode("http://ex/g")))) == 3

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 
 from api.settings import Settings
 from api.sparql import SD, check_update_token, operation_from_post
@@ -238,6 +238,9 @@ def test_service_description_for_rdf_clients(sparql_server: Server) -> None:
     assert (service, SD.feature, SD.UnionDefaultGraph) in g
     assert g.value(service, SD.defaultDataset) is not None
     assert (service, SD.supportedLanguage, SD.SPARQL11Update) not in g
+    [note] = [str(c) for c in g.objects(service, RDFS.comment)]  # the row cap, and how a cut is signalled
+    cap = str(Settings().sparql_max_rows)  # the server's own default
+    assert f"capped at {cap} rows" in note and "HEALTHKG-Truncated: true" in note and f"HEALTHKG-Row-Limit: {cap}" in note
 
 
 def test_service_description_in_json_ld(sparql_server: Server) -> None:
