@@ -517,12 +517,30 @@ class Extractor:
                 if not 0 < len(item.text[start:cut].split()) <= 12 or not start and not self._noun_phrase(item, cut):
                     continue  # "Rest and fluids help your body recover": a sentence, not a list entry
                 targets = self._purpose_targets(item, cut) if name in ("treats", "prevents") else []
-                for a in self._list_args(item, start, cut, slots, "subject", minter, result):
+                entries = self._list_args(item, start, cut, slots, "subject", minter, result)
+                entries += self._especially(item, cut, entries, slots, result)
+                for a in entries:
                     for goal in targets or [target]:
                         if a.iri != goal:
                             out.append(Claim(a.iri, predicate, goal, item.index, negated, certainty,
                                              tuple(cues + hedges + ["list:" + rule["predicate"]])))
         return out
+
+    _ESPECIALLY = re.compile(r"\s*,?\s*(?:especially|particularly|in\s+particular|notably)\s+", re.IGNORECASE)
+
+    def _especially(self, item: SentenceContext, cut: int, entries: list[Arg], slots: dict[str, Any],
+                    result: Extraction) -> list[Arg]:
+        """'alcohol, especially red wine': the instance the tail singles out is an entry too, when it
+        is a known concept of the entry's kind."""
+        tail = self._ESPECIALLY.match(item.text, cut)
+        if not tail or len(entries) != 1:
+            return []
+        end = re.search(r"[,;(]|\s[-–—]\s", item.text[tail.end():])
+        stop = tail.end() + (end.start() if end else len(item.text))
+        if not self._same_kind(item, entries[0], tail.end(), stop, result):
+            return []
+        return [self._arg(m, item) for m in self._mentions_in(item, tail.end(), stop)
+                if self._fits(m.concept, slots["subject"]) and m.concept != entries[0].iri]
 
     _PURPOSE = re.compile(r"\s*,?\s*(?:for|against|to\s+(?:ease|relieve|treat|soothe|reduce|calm|bring\s+down|"
                           r"help\s+with|clear|control|manage))\s+", re.IGNORECASE)

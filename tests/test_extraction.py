@@ -244,6 +244,13 @@ CASES = [
     # a temporal modifier of the subject is not the subject; a gerund's time or manner is not part of it
     ("Smoking during pregnancy raises the risk of asthma.", "smoking", "causes", "asthma", False, False),
     ("Gingivitis can be reversed by brushing and flossing well.", "flossing", "treats", "gingivitis", False, True),
+    # nominal forms: 'the best protection against', 'one of the most common reasons for'
+    ("Sunscreen is the best protection against sunburn.", "sunscreen", "prevents", "sunburn", False, False),
+    ("Iron deficiency is one of the most common reasons for hair loss.", "iron deficiency", "causes", "hair loss",
+     False, False),
+    # a coordinated clause with its own subject of several words keeps it
+    ("There are no blackheads in rosacea, and many acne creams and scented soaps will make the redness worse.",
+     "soaps", "causes", "redness", False, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
@@ -994,3 +1001,10 @@ def test_an_activity_with_its_object_is_one_concept(extractor: Extractor, senten
 def test_an_activity_whose_degree_is_the_point_is_no_concept(extractor: Extractor) -> None:
     found = _claims(extractor, "Title\n\nSleeping much longer than usual can trigger a migraine.\n")
     assert not any(s and s.startswith("sleeping") for s, _, _ in found), found
+
+
+def test_a_list_entry_keeps_the_instance_it_singles_out(extractor: Extractor) -> None:
+    raw = "Rosacea\n\nRosacea is a skin condition.\n\nCommon triggers include:\n\n- alcohol, especially red wine\n"
+    found = _claims(extractor, raw)
+    assert found[("red wine", PRED["causes"], "rosacea")][1] == "alcohol, especially red wine", found
+    assert ("alcohol", PRED["causes"], "rosacea") in found, found
