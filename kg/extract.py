@@ -1136,8 +1136,8 @@ class Extractor:
         spans = [(m.begin - ctx.begin, m.end - ctx.begin) for m in ctx.mentions]
         named = lambda t: any(mb <= t.idx < me for mb, me in spans)  # noqa: E731
         for t in ctx.parse():
-            if b <= t.idx < e and t.dep_ == "prep" and t.lower_ in ("in", "on", "inside", "within", "during", "after",
-                                                                   "before", "while") + (("for",) if t.head.tag_ == "VBG" else ()) \
+            preps = ("in", "on", "inside", "within", "during", "after", "before", "while")
+            if b <= t.idx < e and t.dep_ == "prep" and t.lower_ in preps + (("for",) if t.head.tag_ == "VBG" else ()) \
                     and (t.head.pos_ in ("NOUN", "PROPN") or t.head.tag_ == "VBG" and t.lower_ in (
                         "during", "after", "before", "while", "for")) and b <= t.head.idx < t.idx \
                     and any(c.dep_ == "pobj" and named(c) for c in t.children):
