@@ -758,6 +758,14 @@ class Extractor:
                for u in self.cues.undecided.finditer(ctx.text, 0, m.start())):
             return []  # "it is not clear that stress alone causes it": left open, so neither fact nor denial
         scoped = self._without_relative_clauses(ctx, clause_start, m.start())
+        relative = self._relative_clause_start(ctx, m.start())
+        if relative is not None and relative > clause_start \
+                and not re.search(r"\bit\s+(?:is|was|'s)\b", ctx.text[clause_start:relative], re.IGNORECASE):
+            # (not a cleft: 'it is the heat, not the caffeine, that brings it on' denies the caffeine)
+            # "Antibiotics do not work on viruses, such as those that cause colds": the relative
+            # clause says what it says whatever the clause it hangs on denies
+            scoped = " " * relative + scoped[relative:]
+            clause_start = relative
         negated, cues = self._polarity(scoped, clause_start, m, pattern)
         if len(cues) >= 2:
             # Two negations before one trigger are more often two clauses ("X does not cause Y, and
@@ -1727,6 +1735,20 @@ class Extractor:
             return None  # a clause, or a degree that is the point ('sleeping much longer than usual')
         plain = " ".join(w for w in words if w not in ("a", "an", "the"))
         return label, plain
+
+    def _relative_clause_start(self, ctx: SentenceContext, pos: int) -> int | None:
+        """Where the relative clause holding the trigger at ``pos`` starts ('those [that cause
+        colds]'), on the parse; None when the trigger is not in one."""
+        if ctx.parse is None:
+            return None
+        token = self._token_at(ctx.parse(), pos)
+        while token is not None and token.dep_ in ("aux", "auxpass", "neg") and token.head is not token:
+            token = token.head
+        if token is None or token.dep_ != "relcl":
+            return None
+        pronoun = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass") and c.tag_ in ("WDT", "WP")),
+                       None)
+        return pronoun.idx if pronoun is not None else None
 
     def _bare_gerund_end(self, ctx: SentenceContext, b: int, e: int) -> int | None:
         """Where a phrase's opening gerund ends, when everything else in the phrase only says when

@@ -251,6 +251,13 @@ CASES = [
     # a coordinated clause with its own subject of several words keeps it
     ("There are no blackheads in rosacea, and many acne creams and scented soaps will make the redness worse.",
      "soaps", "causes", "redness", False, False),
+    # a relative clause keeps its own polarity, whatever the clause it hangs on denies; a cleft does not
+    ("Antibiotics do not work on viruses, such as those that cause colds and flu.", "virus", "causes",
+     "common cold", False, False),
+    ("With energy drinks, it is the sugar, not the caffeine, that brings on the migraine.", "caffeine", "causes",
+     "migraine", True, False),
+    ("Sugar doesn’t make children hyperactive.", "sugar", "causes", "hyperactivity", True, False),
+    ("Washing your hair every day won’t make it fall out.", "hair washing", "causes", "hair loss", True, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
