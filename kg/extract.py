@@ -678,6 +678,14 @@ class Extractor:
         for group in ("inner", "inner2"):  # arguments inside the trigger ("no link between X and Y")
             if group in pattern:
                 b, e = m.span(group)
+                if pattern[group] == "object" and re.fullmatch(r"\s*(?:it|them)\s*", ctx.text[b:e], re.IGNORECASE):
+                    # "Stress doesn't cause dandruff, but it can make it worse": the clause's earlier condition
+                    own = [k for k in self._mentions_in(ctx, 0, m.start())
+                           if self.vocab.categories(k.concept) & set(slots["object"])
+                           and k.concept not in {a.iri for a in args["subject"]}]
+                    args["object"] = [self._arg(own[-1], ctx)] if own else self._resolve(
+                        ctx, prev, slots["object"], result, before=clause_start, at=m.start())
+                    continue
                 args[pattern[group]] = self._list_args(ctx, b, e, slots, pattern[group], minter, result)
         per_item: list[tuple[int, list[Arg]]] = []
         if "right" in pattern and ctx.items and not ctx.text[m.end():].strip(" :"):
@@ -1004,6 +1012,10 @@ class Extractor:
                                                                   flags=re.IGNORECASE)):
             b += near.start() + 1  # "In older people, pregnant women and others, it can lead to Y": the pronoun
         e = self._locative_tail(ctx, b, e)  # "Some fragrances in sunscreen can cause Y": not the sunscreen
+        appositive = re.match(r"([^,]{2,60}?),\s*(?:a|an|the|one)\s[^,]{2,80},\s*(?:[\w'’]+\s+){0,2}$", ctx.text[b:e],
+                              re.IGNORECASE)
+        if appositive and self._mentions_in(ctx, b, b + appositive.end(1)):
+            e = b + appositive.end(1)  # "Thimerosal, a preservative once used in vaccines, does not cause Y"
         mentions = [m for m in self._mentions_in(ctx, b, e) if self._fits(m.concept, slots[slot])]
         if not mentions and slots.get(f"{slot}_fallback"):
             # "The sun doesn't cure acne": a cause may be said to treat, when it heads the subject itself

@@ -258,6 +258,11 @@ CASES = [
      "migraine", True, False),
     ("Sugar doesn’t make children hyperactive.", "sugar", "causes", "hyperactivity", True, False),
     ("Washing your hair every day won’t make it fall out.", "hair washing", "causes", "hair loss", True, False),
+    # an appositive is not the subject; a second verb after 'and often' is outside the first one's negation
+    ("Thimerosal, a preservative once used in some vaccines, does not cause autism.", "thimerosal", "causes",
+     "autism", True, False),
+    ("Retinoids do not treat rosacea and often make it worse.", "retinoids", "causes", "rosacea", False, True),
+    ("Retinoids do not treat rosacea and often make it worse.", "retinoids", "treats", "rosacea", True, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
