@@ -704,9 +704,9 @@ class Extractor:
                 if not args[slot] and slot == "object":
                     # "Taking antibiotics for a cold won't make it clear up": the clause's own concept of
                     # the kind, when it is not the subject
-                    own = {a.iri for a in args["subject"]}
+                    subjects = {a.iri for a in args["subject"]}
                     inside = [k for k in self._mentions_in(ctx, clause_start, m.start())
-                              if self.vocab.categories(k.concept) & set(slots[slot]) and k.concept not in own]
+                              if self.vocab.categories(k.concept) & set(slots[slot]) and k.concept not in subjects]
                     args[slot] = [self._arg(inside[-1], ctx)] if inside and args["subject"] else []
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
