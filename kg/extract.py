@@ -756,6 +756,8 @@ class Extractor:
             if not conditions["subject"] and not conditions["object"]:
                 return []
             if conditions["subject"] and conditions["object"]:
+                if any(a.iri in result.minted for slot in ("subject", "object") for a in args[slot]):
+                    return []  # a phrase no vocabulary entry names is only typed a condition ('their periods')
                 if pattern.get("left") == "object":  # 'X is linked to Y': X, the grammatical subject, first
                     args = {"subject": args["object"], "object": args["subject"]}
             elif conditions["subject"]:

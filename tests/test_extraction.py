@@ -1023,3 +1023,14 @@ def test_a_list_entry_keeps_the_instance_it_singles_out(extractor: Extractor) ->
     found = _claims(extractor, raw)
     assert found[("red wine", PRED["causes"], "rosacea")][1] == "alcohol, especially red wine", found
     assert ("alcohol", PRED["causes"], "rosacea") in found, found
+
+
+def test_a_bare_help_is_about_the_condition_in_view_and_an_unnamed_link_has_no_direction(
+        extractor: Extractor) -> None:
+    raw = ("Migraine\n\nMigraine is a common headache disorder.\n\nHormonal changes\n\n"
+           "Many women find that migraines are linked to their periods.\n\nTreatment\n\n"
+           "Painkillers such as paracetamol can help.\n")
+    found = _claims(extractor, raw)
+    claim, text = found[("paracetamol", PRED["treats"], "migraine")]
+    assert claim.hedged and text.startswith("Painkillers"), found
+    assert not any(s == "migraine" and p == PRED["causes"] for s, p, _ in found), found  # never 'migraine causes periods'
