@@ -266,6 +266,7 @@ CASES = [
     # 'is not a sign of' denies the cause; a myth that Y is a sign of X denies it too
     ("Dandruff isn’t a sign of poor hygiene.", "poor hygiene", "causes", "dandruff", True, False),
     ("Myth: Head lice are a sign of dirty hair.", "poor hygiene", "causes", "head lice", True, False),
+    ("Fiction: Tanning clears acne.", "sunbathing", "treats", "acne", True, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
