@@ -54,6 +54,8 @@ def _is_abbreviation(text: str, dot_end: int) -> bool:
     if not m:
         return False
     word = m.group(1).lower().rstrip(".")
+    if word == "no":  # 'No. 5' abbreviates number; 'No. Hats do not ...' answers a question
+        return bool(re.match(r"\s*\d", text[dot_end:dot_end + 4]))
     return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
 
 

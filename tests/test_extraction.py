@@ -1035,3 +1035,11 @@ def test_a_bare_help_is_about_the_condition_in_view_and_an_unnamed_link_has_no_d
     claim, text = found[("paracetamol", PRED["treats"], "migraine")]
     assert claim.hedged and text.startswith("Painkillers"), found
     assert not any(s == "migraine" and p == PRED["causes"] for s, p, _ in found), found  # never 'migraine causes periods'
+
+
+def test_questions_about_going_bald_and_hair_growing_are_answered(extractor: Extractor) -> None:
+    raw = ("---\ntitle: Hair\n---\n\n## Does wearing a hat make you go bald?\n\nNo. Hats do not damage follicles.\n\n"
+           "## Will biotin supplements help my hair grow?\n\nProbably not, unless you lack biotin.\n")
+    found = _claims(extractor, raw, "h.md")
+    assert found[("hats", PRED["causes"], "hair loss")][0].negated, found
+    assert found[("biotin", PRED["treats"], "hair loss")][0].negated, found

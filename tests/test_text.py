@@ -38,6 +38,8 @@ def texts(s: list[Span]) -> list[str]:
     ("lower case. after a dot", ["lower case. after a dot"]),
     ("First line\n\nSecond paragraph without stop", ["First line", "Second paragraph without stop"]),
     ("Wait... What now?", ["Wait...", "What now?"]),
+    ("No. Hats do not damage hair.", ["No.", "Hats do not damage hair."]),  # an answer, not 'No.' for number
+    ("See No. 5 on the list. Done.", ["See No. 5 on the list.", "Done."]),
     ("  padded.   Text.  ", ["padded.", "Text."]),
     ("", []),
     ("   \n\n \t ", []),
