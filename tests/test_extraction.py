@@ -1041,5 +1041,5 @@ def test_questions_about_going_bald_and_hair_growing_are_answered(extractor: Ext
     raw = ("---\ntitle: Hair\n---\n\n## Does wearing a hat make you go bald?\n\nNo. Hats do not damage follicles.\n\n"
            "## Will biotin supplements help my hair grow?\n\nProbably not, unless you lack biotin.\n")
     found = _claims(extractor, raw, "h.md")
-    assert found[("hats", PRED["causes"], "hair loss")][0].negated, found
+    assert found[("hat", PRED["causes"], "hair loss")][0].negated, found
     assert found[("biotin", PRED["treats"], "hair loss")][0].negated, found
