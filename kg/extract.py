@@ -514,6 +514,11 @@ class Extractor:
                 cut = self._item_head_end(item)
                 lead = self._CONDITION_VERB.match(item.text) if conditional else None
                 start = lead.end() if lead else 0
+                advice = self._advice(item, slots, minter, result) if name in ("prevents", "treats") else None
+                if advice:  # "To help prevent athlete's foot:" / "- change your socks every day"
+                    out += [Claim(a.iri, predicate, target, item.index, negated, certainty,
+                                  tuple(cues + hedges + ["list:" + rule["predicate"]])) for a in advice if a.iri != target]
+                    continue
                 if not 0 < len(item.text[start:cut].split()) <= 12 or not start and not self._noun_phrase(item, cut):
                     continue  # "Rest and fluids help your body recover": a sentence, not a list entry
                 targets = self._purpose_targets(item, cut) if name in ("treats", "prevents") else []
@@ -525,6 +530,41 @@ class Extractor:
                             out.append(Claim(a.iri, predicate, goal, item.index, negated, certainty,
                                              tuple(cues + hedges + ["list:" + rule["predicate"]])))
         return out
+
+    def _advice(self, item: SentenceContext, slots: dict[str, Any], minter: Minter, result: Extraction) -> list[Arg]:
+        """An imperative entry of a list that says what prevents or treats ('wear flip-flops in
+        communal showers', 'change your socks every day', 'don't share towels'): what to use, for
+        'use / wear / take / apply X', else the activity, named as a gerund ('changing socks',
+        'not sharing towels')."""
+        doc = item.parse() if item.parse else None
+        if doc is None:
+            return []
+        words = [t for t in doc if not t.is_space]
+        negative = len(words) > 2 and words[0].lower_ in ("do", "don't", "never") and words[1].lower_ in ("n't", "not") \
+            or bool(words) and words[0].lower_ == "never"
+        verb = next((t for t in words[:3] if t.dep_ == "ROOT"), None)
+        if verb is None or verb.tag_ != "VB" or verb.pos_ != "VERB" or verb.i > (2 if negative else 0):
+            return []
+        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        if obj is not None and obj.lemma_.lower() in ("plenty", "lot", "lots", "more", "less", "enough", "amount"):
+            inner = next((p for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"), None)
+            obj = next((c for c in inner.children if c.dep_ == "pobj"), None) if inner is not None else None
+        if obj is None or obj.lower_ in ("time", "yourself", "himself", "herself", "themselves", "it", "them", "care"):
+            return []  # 'drink plenty of water': the water; 'give yourself time' names nothing
+        if verb.lemma_ in self._INSTRUMENT_VERBS and not negative:
+            b = obj.left_edge.idx
+            e = obj.idx + len(obj)
+            return self._list_args(item, b, self._item_head_end(item) if self._item_head_end(item) > b else e,
+                                   slots, "subject", minter, result)
+        phrase = [t for t in obj.subtree if t.dep_ not in ("poss", "case", "det") and t.i <= obj.i]
+        if not phrase or len(phrase) > 3:
+            return []
+        lemma = verb.lemma_.lower()
+        gerund = (lemma[:-1] if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")) else
+                  lemma + lemma[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", lemma) else lemma) + "ing"
+        label = " ".join([*(["not"] if negative else []), gerund, *(t.lower_ for t in phrase)])
+        return [Arg(self._mint(label, slots["mint_subject"], minter, result), item.begin + verb.idx,
+                    item.begin + obj.idx + len(obj))]
 
     _ESPECIALLY = re.compile(r"\s*,?\s*(?:especially|particularly|in\s+particular|notably)\s+", re.IGNORECASE)
 

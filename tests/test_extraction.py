@@ -1043,3 +1043,13 @@ def test_questions_about_going_bald_and_hair_growing_are_answered(extractor: Ext
     found = _claims(extractor, raw, "h.md")
     assert found[("hat", PRED["causes"], "hair loss")][0].negated, found
     assert found[("biotin", PRED["treats"], "hair loss")][0].negated, found
+
+
+def test_imperative_advice_under_a_prevention_intro_names_what_to_do(extractor: Extractor) -> None:
+    raw = ("Athlete's foot\n\nAthlete's foot is a fungal infection of the feet.\n\nTo help prevent athlete\u2019s foot:\n\n"
+           "\u2022 wear flip-flops in communal showers\n\u2022 change your socks every day\n"
+           "\u2022 don\u2019t share towels, socks or shoes\n\u2022 drink plenty of water\n\u2022 give yourself time\n")
+    found = _claims(extractor, raw)
+    prevents = {s: c for (s, p, o), (c, _) in found.items() if p == PRED["prevents"] and o == "athlete's foot"}
+    assert {"flip-flops", "changing socks", "not sharing towels", "drinking water"} <= set(prevents), found
+    assert not any(s and "time" in s for s in prevents), found
