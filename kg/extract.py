@@ -596,8 +596,8 @@ class Extractor:
         return list(dict.fromkeys(m.concept for m in self._mentions_in(item, purpose.end(), stop)
                                   if "condition" in self.vocab.categories(m.concept)))
 
-    _CONDITION_VERB = re.compile(r"\s*(?:have|has|had|use|uses|take|takes|go\s+to|goes\s+to|attend|attends)\s+"
-                                 r"(?:an?\s+|the\s+|some\s+)?", re.IGNORECASE)
+    _CONDITION_VERB = re.compile(r"\s*(?:have|has|had|use|uses|take|takes|wear|wears|go\s+to|goes\s+to|attend|attends)\s+"
+                                 r"(?:an?\s+|the\s+|some\s+)?(?:same\s+)?", re.IGNORECASE)
 
     def _noun_rooted(self, item: SentenceContext) -> bool:
         """Whether a list item is a noun phrase as a whole, its tail a modifier of it ('Listeria,
@@ -638,7 +638,8 @@ class Extractor:
                     return rule, f, found
         return None
 
-    _ITEM_TAIL = re.compile(r",\s*(?:which|who|that|as|especially|particularly|because)\b|\s(?:from|in|with|during|at|on|"
+    _ITEM_TAIL = re.compile(r",\s*(?:which|who|that|as|especially|particularly|because)\b|\s(?:every|each|twice|once)\s|"
+                            r"\s(?:from|in|with|during|at|on|"
                             r"after|before|when|for|around|near)\s|[;:(]|\s[-–—]\s", re.IGNORECASE)
 
     def _item_head_end(self, item: SentenceContext) -> int:
