@@ -767,11 +767,16 @@ class Extractor:
         if "topic" in pattern:
             args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
         if "topic_condition" in pattern:
-            earlier = [a for a in (prev.subjects if prev else []) if self._fits(a.iri, ["condition"])]
+            earlier = [a for a in (prev.subjects if prev and not pattern.get("topic_skips_previous") else [])
+                       if self._fits(a.iri, ["condition"])]  # ('X is a trigger.' is about the page's condition)
             # this sentence's condition, the previous sentence's subject, the nearest heading's, the page's
             heading = self._heading_condition(ctx)
-            args[pattern["topic_condition"]] = self._topic(ctx, None, ["condition"]) or earlier or heading or (
-                [Arg(ctx.topic_condition, 0, 0)] if ctx.topic_condition else [])
+            page = [Arg(ctx.topic_condition, 0, 0)] if ctx.topic_condition else []
+            named = {a.iri for a in args["subject"]}  # never the subject itself ('X is a well-known trigger.')
+            args[pattern["topic_condition"]] = next(
+                (found for found in ([a for a in group if a.iri not in named]
+                                     for group in (self._topic(ctx, None, ["condition"]), earlier, heading, page))
+                 if found), [])
         if "topic_treatment" in pattern:
             args[pattern["topic_treatment"]] = (self._topic(ctx, None, ["treatment"])
                                                 or self._salient(args, salience, ["treatment"]))

@@ -1053,3 +1053,14 @@ def test_imperative_advice_under_a_prevention_intro_names_what_to_do(extractor: 
     prevents = {s: c for (s, p, o), (c, _) in found.items() if p == PRED["prevents"] and o == "athlete's foot"}
     assert {"flip-flops", "changing socks", "not sharing towels", "drinking water"} <= set(prevents), found
     assert not any(s and "time" in s for s in prevents), found
+
+
+def test_a_bare_trigger_and_a_mainstay_are_about_the_page_condition(extractor: Extractor) -> None:
+    raw = ("Migraine\n\nMigraine is a headache disorder. Migraine attacks can last for days.\n\n"
+           "Caffeine withdrawal is a well-known trigger. For many people, red wine is a trigger.\n\n"
+           "Triptans are the mainstay of migraine treatment.\n")
+    found = _claims(extractor, raw)
+    for subject in ("caffeine withdrawal", "red wine"):
+        assert (subject, PRED["causes"], "migraine") in found, found
+    assert ("red wine", PRED["causes"], "caffeine withdrawal") not in found, found  # not the sentence before's
+    assert ("triptans", PRED["treats"], "migraine") in found, found
