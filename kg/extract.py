@@ -889,7 +889,7 @@ class Extractor:
     # ---- clause scope ----------------------------------------------------------------------
 
     _LEAD_ADVERBIAL = re.compile(r"^\W*(?:for|in|among|with|without|after|before|during|unlike|despite|"
-                                 r"apart from|except)\s[^,;:]{1,100}?,", re.IGNORECASE)
+                                 r"apart from|except|contrary to|according to|as with|like)\s[^,;:]{1,100}?,", re.IGNORECASE)
 
     def _clause_start(self, text: str, pos: int) -> int:
         """Start of the clause holding ``pos``: after the last boundary or complementizer 'that',
@@ -1477,8 +1477,15 @@ class Extractor:
             pieces.append((pos, sep.start(), sep_text))
             pos, sep_text = sep.end(), sep.group().strip().lower()
         pieces.append((pos, e, sep_text))
+        stacked = self._stacked_adjectives(ctx, pieces)
         last_was_arg = negated_piece = False
-        for pb, pe, sep_before in pieces:
+        for n, (pb, pe, sep_before) in enumerate(pieces):
+            if n in stacked:  # "cold, dry weather": one noun with two adjectives, 'cold weather'
+                concept = stacked[n]
+                if concept is not None:
+                    out.append(Arg(concept, ctx.begin + pb, ctx.begin + pieces[n + 1][1]))
+                    last_was_arg = True
+                continue
             if not text[pb:pe].strip():
                 continue
             if sep_before == "(" and out and last_was_arg and self._ABBREVIATION.fullmatch(text[pb:pe].strip()):
@@ -1555,6 +1562,28 @@ class Extractor:
         for a in out:
             unique.setdefault(a.iri, a)
         return list(unique.values())
+
+    def _stacked_adjectives(self, ctx: SentenceContext, pieces: list[tuple[int, int, str]]) -> dict[int, str | None]:
+        """Pieces that are a lone adjective before a comma and the noun phrase it shares ('cold, dry
+        weather'): the adjective's piece maps to the concept 'cold weather' names, when the
+        vocabulary has it, and the noun phrase's piece, said with it, to None."""
+        if ctx.parse is None or len(pieces) < 2:
+            return {}
+        doc = ctx.parse()
+        found: dict[int, str | None] = {}
+        for n, ((pb, pe, _), (nb, ne, sep)) in enumerate(zip(pieces, pieces[1:], strict=False)):
+            words = ctx.text[pb:pe].split()
+            token = self._token_at(doc, pb + len(ctx.text[pb:pe]) - len(ctx.text[pb:pe].lstrip()))
+            if sep != "," or len(words) != 1 or token is None or token.pos_ != "ADJ":
+                continue
+            rest = ctx.text[nb:ne].split()
+            key = next((k for k in (tuple(fold(f"{words[0]} {' '.join(rest[-j:])}")) for j in (2, 1) if len(rest) >= j)
+                        if k in self.vocab.index), None)
+            if key is None:
+                continue
+            found[n] = self.vocab.index[key]
+            found[n + 1] = None
+        return found
 
     _ABBREVIATION = re.compile(r"(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z0-9-]{1,7}")
 

@@ -267,6 +267,11 @@ CASES = [
     ("Dandruff isn’t a sign of poor hygiene.", "poor hygiene", "causes", "dandruff", True, False),
     ("Myth: Head lice are a sign of dirty hair.", "poor hygiene", "causes", "head lice", True, False),
     ("Fiction: Tanning clears acne.", "sunbathing", "treats", "acne", True, False),
+    # passive 'made worse by'; two adjectives before one noun name it with the first ('cold, dry weather')
+    ("Dandruff can be made worse by cold, dry weather.", "cold weather", "causes", "dandruff", False, True),
+    # a sentence-opening 'Contrary to popular belief,' is no argument
+    ("Contrary to popular belief, cold weather does not cause colds.", "cold weather", "causes", "common cold",
+     True, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
@@ -310,6 +315,7 @@ UNDECIDED = [
     ("Alcohol-based toners can irritate rosacea.", "alcohol", "rosacea"),
     ("Sugar-free gum does not cause tooth decay.", "sugar", "tooth decay"),
     ("Smoking during pregnancy raises the risk of asthma.", "pregnancy", "asthma"),
+    ("A fragrance-free moisturiser helps keep eczema under control.", "fragrances", "eczema"),
 ]
 
 
