@@ -272,6 +272,8 @@ CASES = [
     # a sentence-opening 'Contrary to popular belief,' is no argument
     ("Contrary to popular belief, cold weather does not cause colds.", "cold weather", "causes", "common cold",
      True, False),
+    # hedges real pages use: 'appear to', 'research suggests'
+    ("Zinc lozenges appear to shorten colds.", "zinc", "treats", "common cold", False, True),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
