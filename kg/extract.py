@@ -524,6 +524,7 @@ class Extractor:
                 targets = self._purpose_targets(item, cut) if name in ("treats", "prevents") else []
                 entries = self._list_args(item, start, cut, slots, "subject", minter, result)
                 entries += self._especially(item, cut, entries, slots, result)
+                entries += self._category_examples(item, cut, slots, minter, result)
                 for a in entries:
                     for goal in targets or [target]:
                         if a.iri != goal:
@@ -565,6 +566,24 @@ class Extractor:
         label = " ".join([*(["not"] if negative else []), gerund, *(t.lower_ for t in phrase)])
         return [Arg(self._mint(label, slots["mint_subject"], minter, result), item.begin + verb.idx,
                     item.begin + obj.idx + len(obj))]
+
+    _CATEGORY_TAIL = re.compile(r"\s*(?:\*\*)?\s*(?::|[-–—](?=\s))\s*(?:\*\*)?\s*(?:such\s+as\s+|like\s+|e\.g\.\s+)?")
+
+    def _category_examples(self, item: SentenceContext, cut: int, slots: dict[str, Any], minter: Minter,
+                           result: Extraction) -> list[Arg]:
+        """'Irritants: soaps, detergents and shampoos', 'Allergens – pollen and pet dander': the
+        examples after a category's colon or dash are entries too, when they are a list of noun
+        phrases (not 'Stress: many people notice flare-ups')."""
+        tail = self._CATEGORY_TAIL.match(item.text, cut)
+        if not tail or len(item.text[:cut].split()) > 3:
+            return []
+        rest_b, rest_e = tail.end(), len(item.text.rstrip(" ."))
+        doc = item.parse() if item.parse else None
+        pieces = re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", item.text[rest_b:rest_e])
+        if rest_e <= rest_b or doc is None or any(len(p.split()) > 4 for p in pieces) or any(
+                t.pos_ == "PRON" and rest_b <= t.idx < rest_e for t in doc) or not self._mentions_in(item, rest_b, rest_e):
+            return []  # (the small model tags 'mites' a verb: pieces of a few words, no pronoun, something named)
+        return self._list_args(item, rest_b, rest_e, slots, "subject", minter, result)
 
     _ESPECIALLY = re.compile(r"\s*,?\s*(?:especially|particularly|in\s+particular|notably)\s+", re.IGNORECASE)
 

@@ -1072,3 +1072,13 @@ def test_a_bare_trigger_and_a_mainstay_are_about_the_page_condition(extractor: E
         assert (subject, PRED["causes"], "migraine") in found, found
     assert ("red wine", PRED["causes"], "caffeine withdrawal") not in found, found  # not the sentence before's
     assert ("triptans", PRED["treats"], "migraine") in found, found
+
+
+def test_a_category_entry_gives_its_examples_too(extractor: Extractor) -> None:
+    raw = ("---\ntitle: Eczema triggers\n---\n\nEczema is a common skin condition.\n\n## Common triggers\n\n"
+           "- **Irritants:** soaps, detergents and shampoos\n- **Allergens** \u2013 pollen and house dust mites\n"
+           "- Stress: many people notice flare-ups at stressful times\n")
+    found = _claims(extractor, raw, "e.md")
+    causes = {s for s, p, o in found if p == PRED["causes"] and o == "eczema"}
+    assert {"soaps", "detergents", "pollen", "dust mites", "stress"} <= causes, found
+    assert not any(s and "people" in s for s in causes), found
