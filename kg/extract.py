@@ -1078,6 +1078,9 @@ class Extractor:
         if near and near.start() > 0 and self._VERB_GAP.match(re.sub(r"^[,;]?\s*(?:it|they|this|these)\b", "", near.group(),
                                                                   flags=re.IGNORECASE)):
             b += near.start() + 1  # "In older people, pregnant women and others, it can lead to Y": the pronoun
+        neither = re.match(r"\W*neither\s+", ctx.text[b:e], re.IGNORECASE)
+        if neither and re.search(r"\snor\s", ctx.text[b:e], re.IGNORECASE):
+            b += neither.end()  # "Neither sugar nor additives cause Y": both are the subject
         e = self._locative_tail(ctx, b, e)  # "Some fragrances in sunscreen can cause Y": not the sunscreen
         appositive = re.match(r"([^,]{2,60}?),\s*(?:a|an|the|one)\s[^,]{2,80},\s*(?:[\w'’]+\s+){0,2}$", ctx.text[b:e],
                               re.IGNORECASE)
@@ -1117,7 +1120,7 @@ class Extractor:
             kind_start = self._classified(ctx, first, b)
             if kind_start is not None and kind_start < start:
                 start = kind_start  # "the shingles vaccine": the modifier names which vaccine
-            if re.search(r"\S.*(?:,|\band\b|\bor\b)\s*[\"']?\s*$", ctx.text[b:start]) \
+            if re.search(r"\S.*(?:,|\band\b|\bor\b|\bnor\b)\s*[\"']?\s*$", ctx.text[b:start]) \
                     and not self._holds_trigger(ctx.text[b:start]):
                 start = b  # "colon cleansing or detox teas", "Dairy products, tinned fish with bones, and ...": every conjunct
             inverted = self.cues.inverting.search(ctx.text, b, start)
@@ -1964,6 +1967,8 @@ class Extractor:
         window = text[clause_start:end]
         window = self.cues.pseudo_negation.sub(lambda x: "_" * len(x.group()), window)
         cues = [c.group().lower() for c in self.cues.negation.finditer(window)]
+        if "neither" in cues and "nor" in cues:
+            cues.remove("nor")  # 'Neither sugar nor additives cause ADHD': one negation, said twice
         pre = [c.group().lower() for c in self.cues.prenegation.finditer(text[:clause_start])
                if not self.cues.boundary.search(text, c.end(), clause_start)]
         negations = len(cues) + len(pre)

@@ -274,6 +274,12 @@ CASES = [
      True, False),
     # hedges real pages use: 'appear to', 'research suggests'
     ("Zinc lozenges appear to shorten colds.", "zinc", "treats", "common cold", False, True),
+    # denials real pages phrase as research that found nothing, and 'neither ... nor'
+    ("No study has found that cracking your knuckles causes arthritis.", "knuckle cracking", "causes", "arthritis",
+     True, False),
+    ("Studies have failed to show that sugar causes hyperactivity.", "sugar", "causes", "hyperactivity", True, False),
+    ("Neither sugar nor food additives cause ADHD.", "sugar", "causes", "ADHD",
+     True, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
