@@ -344,6 +344,10 @@ _DENIAL = st.sampled_from([
     "Myth: {s} causes {o}.", "Myth: {S} causes {o}.", "\u201c{S} causes {o}\u201d is a myth.",
     "\"{S} causes {o}\" is a myth.", "{S} does not cause {o} (2).", "{s} can\u2019t cause {o}.",
     "Some people say that \u201c{s} causes {o}\u201d.", "{s} does not cause {o}, and {o} is not caused by {s}.",
+    "No study has found that {s} causes {o}.", "Studies have failed to show that {s} causes {o}.",
+    "{S} has never been shown to cause {o}.", "Neither {s} nor poor diet causes {o}.",
+    "{S} isn\u2019t a trigger for {o}.", "{S} is not linked to {o}.", "There\u2019s little evidence that {s} causes {o}.",
+    "{S} does not work on {o}, and it won\u2019t cause {o} either.",
 ])
 _LEAD = st.sampled_from(["", "However, ", "In fact, ", "Contrary to popular belief, "])
 
