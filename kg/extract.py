@@ -1010,6 +1010,8 @@ class Extractor:
         if token is None or token.dep_ != "conj" or token.head.i > token.i or not any(
                 c.dep_ in ("nsubj", "nsubjpass") for c in token.children):
             return start
+        if re.search(r"\bnor\s*$", ctx.text[start:token.left_edge.idx], re.IGNORECASE):
+            return start  # 'Neither X nor Y causes Z': one clause with two subjects, whatever the parse says
         return max(start, token.left_edge.idx)
 
     def _next_clause(self, ctx: SentenceContext, pos: int, end: int) -> int:
@@ -1050,9 +1052,16 @@ class Extractor:
         doc = ctx.parse()
         starts = {t.idx: t for t in doc}
 
+        conditions = {k.begin - ctx.begin: k for k in ctx.mentions if "condition" in self.vocab.categories(k.concept)}
+
         def modifier(m: Mention) -> bool:  # one word, an adjective modifying the noun after it
             t = starts.get(m.begin - ctx.begin)
-            if t is None or t.idx + len(t.text) != m.end - ctx.begin or t.pos_ != "ADJ":
+            if t is None or t.idx + len(t.text) != m.end - ctx.begin:
+                return False
+            if t.pos_ in ("NOUN", "PROPN") and t.dep_ == "compound" and t.head.idx in conditions \
+                    and "condition" not in self.vocab.categories(m.concept):
+                return True  # 'heat rash', 'stress rash': a kind of rash, not heat
+            if t.pos_ != "ADJ":
                 return False
             if t.dep_ == "acomp" and t.head.lemma_ in ("feel", "be", "get", "become", "keep", "stay"):
                 return True  # 'feeling cold': how one feels, not the common cold

@@ -387,7 +387,7 @@ def test_heldout_articles_have_no_negation_error() -> None:
     assert report["micro"]["author_errors"] == 0, format_report(report)
 
 
-@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 31, 0.66), ("heldout", 16, 0.53)])
+@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 32, 0.70), ("heldout", 20, 0.53)])
 def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int, min_recall: float) -> None:
     """The project's realistic set (tests/data/realistic, gold written blind): whatever is missed, no
     denial is stored as affirmed; recall is held at what the extractor reached (a floor, not a goal)."""
@@ -1092,3 +1092,12 @@ def test_a_category_entry_gives_its_examples_too(extractor: Extractor) -> None:
     causes = {s for s, p, o in found if p == PRED["causes"] and o == "eczema"}
     assert {"soaps", "detergents", "pollen", "dust mites", "stress"} <= causes, found
     assert not any(s and "people" in s for s in causes), found
+
+
+def test_a_noun_modifying_a_condition_names_a_kind_of_it(extractor: Extractor) -> None:
+    found = _claims(extractor, "Title\n\nA stress rash is usually caused by anxiety.\n\nCalamine lotion can soothe the "
+                               "itch of chickenpox.\n")
+    assert ("anxiety", PRED["causes"], "stress rash") in found, found  # not 'anxiety causes stress' and 'rash'
+    assert not any(o in ("stress", "rash") for _, _, o in found), found
+    assert ("calamine lotion", PRED["treats"], "itching") in found or any(
+        o == "itching" for _, p, o in found if p == PRED["treats"]), found
