@@ -40,6 +40,10 @@ class Settings(BaseSettings):
         32, ge=0, description="SPARQL requests that may wait for a busy query worker; beyond, 503 at once.")
     sparql_worker_memory_mb: int = Field(
         2048, ge=0, description="Memory cap of one query worker process in MiB (0: none); over it the worker dies, 503.")
+    sparql_max_depth: int = Field(
+        64, ge=1, description="Deepest nesting of ( { [ in a SPARQL request; deeper is a 400 before any worker sees it.")
+    sparql_max_operators: int = Field(
+        1000, ge=1, description="Most UNION/OPTIONAL/FILTER/&&/+ ... operators in a SPARQL request; more is a 400.")
     sparql_service_allow: list[str] = Field(
         default_factory=list,
         description="IRI prefixes SPARQL SERVICE and LOAD may fetch from; empty: no outbound request at all.")

@@ -35,6 +35,7 @@ from api.sparql_openapi import graph_store_operation, sparql_operation
 from kg.engine import OxigraphEngine, QueryEngine, QueryOutcome, query_form
 from kg.errors import BadRequest, Forbidden, NotAcceptable, NotFound, ServiceUnavailable, UnsupportedMediaType
 from kg.outbound import check_outbound
+from kg.query_shape import check_shape
 
 STATIC = Path(__file__).resolve().parent / "static" / "yasgui"
 ASSETS = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css"}
@@ -262,7 +263,11 @@ class SparqlProtocol:
         return Response(status_code=204)
 
     def check_outbound(self, text: str, update: bool) -> None:
-        """OutboundRefused (400) unless every SERVICE/LOAD target is on the allowlist."""
+        """QueryTooComplex (400) when the request is nested or chained past the settings' bounds
+        (deep enough to crash a worker's parser); OutboundRefused (400) unless every SERVICE/LOAD
+        target is on the allowlist. Both before any engine sees the text."""
+        check_shape(text, max_depth=self.settings.sparql_max_depth,
+                    max_operators=self.settings.sparql_max_operators)
         check_outbound(text, update=update, allow=self.settings.sparql_service_allow,
                        base_iri=self.settings.base_iri)
 

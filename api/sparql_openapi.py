@@ -46,7 +46,8 @@ def _answer(types: tuple[str, ...], description: str) -> dict[str, Any]:
                                                "schema": {"type": "string"}}}}
 
 
-E400 = _error("Malformed query or parameters (the parser's message), or a refused SERVICE/LOAD",
+E400 = _error("Malformed query or parameters (the parser's message), a refused SERVICE/LOAD, "
+              "or a request nested or chained past HEALTHKG_SPARQL_MAX_DEPTH / HEALTHKG_SPARQL_MAX_OPERATORS",
               "query_syntax_error", "error at 1:1: expected one of ...")
 E403 = _error("Updates are disabled, or the bearer token is missing or wrong", "forbidden",
               "SPARQL Update is disabled on this server")
