@@ -673,7 +673,14 @@ class OxigraphEngine(QueryEngine):
         worker = _Worker(self._ctx, path, False, self.base_iri, generation, self.memory_mb)
         with self._lock:
             self._workers.add(worker)
+            live = self._live(generation)
+        log.info("query worker %d started (generation %d): pool %d of %d", worker.process.pid,
+                 generation, live, self.size)
         return worker
+
+    def _live(self, generation: int) -> int:
+        """Readers of ``generation`` not stopped yet (idle or busy); call with the lock held."""
+        return sum(1 for w in self._workers if w.generation == generation)
 
     def _stop(self, worker: _Worker, *, kill: bool) -> None:
         """Stop a reader; a checkpoint no reader uses any more is deleted."""
@@ -725,11 +732,20 @@ class OxigraphEngine(QueryEngine):
             self._stop(worker, kill=False)
 
     def _retire(self, worker: _Worker, *, kill: bool) -> None:
-        """Stop a worker and, when it belongs to the current generation, start a twin."""
+        """Stop a worker and, when it belongs to the current generation, start a twin; the pool's
+        size is logged, and a pool found short of ``size`` afterwards is logged as an error."""
+        died = not worker.process.is_alive()
         self._stop(worker, kill=kill)
         with self._lock:
-            if worker.generation == self._generation and not self._closed:
+            current = worker.generation == self._generation and not self._closed
+            log.warning("query worker %d %s (generation %d): pool %d of %d%s", worker.process.pid,
+                        "died" if died else "was killed", worker.generation, self._live(worker.generation),
+                        self.size, ", replacing it" if current else "")
+            if current:
                 self._idle.put(self._spawn(self._path, self._generation))
+                if self._live(self._generation) != self.size:
+                    log.error("query worker pool holds %d workers, not %d", self._live(self._generation),
+                              self.size)
 
     def _switch_readers(self, path: str, generation: int) -> None:
         """Start readers on ``path``; in-flight queries finish on the old ones."""
