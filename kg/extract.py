@@ -1530,9 +1530,10 @@ class Extractor:
             if sep_before in EXAMPLE_MARKERS and negated_piece:
                 break  # "not viral illnesses like flu": examples of what is denied, never arguments
             negated_piece = bool(re.match(r"\s*(?:but\s+)?(?:not|never|no)\b", text[pb:pe], re.IGNORECASE))
-            if sep_before == "," and last_was_arg and re.match(r"\s*(?:a|an|the)\s", text[pb:pe], re.IGNORECASE):
+            if sep_before == "," and last_was_arg and re.match(r"\s*(?:a|an|the)\s", text[pb:pe], re.IGNORECASE) \
+                    and not any(later in ("and", "or", ", and", ", or") for _, _, later in pieces[n + 1:]):
                 last_was_arg = False
-                continue  # an appositive: "levothyroxine, a daily tablet that ..."
+                continue  # an appositive: "levothyroxine, a daily tablet that ..." (not "A, the B and C")
             tail = self._PREP_TAIL.search(text, pb, pe)
             if tail and not any(mb < tail.start() + 1 < me for mb, me in spans):
                 pe = tail.start()  # "extra mucus during a cold": the argument is the phrase before the tail
@@ -1711,6 +1712,9 @@ class Extractor:
         if start is not None and t is not None and t.idx < start \
                 and (t.text == "-" or not t.whitespace_ and t.text not in "\"'"):
             return None  # the modifier is the tail of a hyphenated word ('long-term'): no kind named
+        if start is not None and t is not None and t.idx < start and t.dep_ in ("amod", "compound") \
+                and self.cues.inverting.fullmatch(t.text + " "):
+            start = t.idx  # 'poor quality sleep': the kind keeps what turns it around, never 'quality sleep'
         return start
 
     @staticmethod

@@ -280,6 +280,9 @@ CASES = [
     ("Studies have failed to show that sugar causes hyperactivity.", "sugar", "causes", "hyperactivity", True, False),
     ("Neither sugar nor food additives cause ADHD.", "sugar", "causes", "ADHD",
      True, False),
+    # 'the B' between commas in 'A, the B and C' is a list member, not an appositive
+    ("Sleeping tablets, the combined contraceptive pill and HRT can trigger migraines.", "birth control pills",
+     "causes", "migraine", False, True),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
@@ -1101,3 +1104,9 @@ def test_a_noun_modifying_a_condition_names_a_kind_of_it(extractor: Extractor) -
     assert not any(o in ("stress", "rash") for _, _, o in found), found
     assert ("calamine lotion", PRED["treats"], "itching") in found or any(
         o == "itching" for _, p, o in found if p == PRED["treats"]), found
+
+
+def test_a_kind_keeps_the_modifier_that_turns_it_around(extractor: Extractor) -> None:
+    found = _claims(extractor, "Migraine\n\nMigraine is a headache.\n\nCommon triggers:\n\n* poor quality sleep\n")
+    assert ("poor quality sleep", PRED["causes"], "migraine") in found, found  # never 'quality sleep'
+    assert not any(s == "quality sleep" for s, _, _ in found), found
