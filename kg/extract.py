@@ -40,6 +40,14 @@ def _quoted(text: str, pos: int) -> bool:
     return text.count('"', 0, pos) % 2 == 1
 
 
+def _gerund(lemma: str) -> str:
+    """The -ing form of a verb's lemma: 'change' -> 'changing', 'cut' -> 'cutting', 'crack' -> 'cracking'."""
+    lemma = lemma.lower()
+    if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")):
+        return lemma[:-1] + "ing"
+    return (lemma + lemma[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", lemma) else lemma) + "ing"
+
+
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
     """One regex matching any phrase as whole words, longest first."""
     parts = sorted((re.escape(p).replace(r"\ ", r"\s+") for p in phrases), key=len, reverse=True)
@@ -560,10 +568,7 @@ class Extractor:
         phrase = [t for t in obj.subtree if t.dep_ not in ("poss", "case", "det") and t.i <= obj.i]
         if not phrase or len(phrase) > 3:
             return []
-        lemma = verb.lemma_.lower()
-        gerund = (lemma[:-1] if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")) else
-                  lemma + lemma[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", lemma) else lemma) + "ing"
-        label = " ".join([*(["not"] if negative else []), gerund, *(t.lower_ for t in phrase)])
+        label = " ".join([*(["not"] if negative else []), _gerund(verb.lemma_), *(t.lower_ for t in phrase)])
         return [Arg(self._mint(label, slots["mint_subject"], minter, result), item.begin + verb.idx,
                     item.begin + obj.idx + len(obj))]
 
@@ -733,6 +738,8 @@ class Extractor:
         args: dict[str, list[Arg]] = {"subject": [], "object": []}
         if "left" in pattern:
             left_b, left_e = self._participle_subject(ctx, m.start()) or (clause_start, m.start())
+            if pattern.get("doer") and not self._PEOPLE_WHO.match(ctx.text, left_b, left_e):
+                return []  # 'more likely to' only of people who do something ('children whose parents ...' is not)
             args[pattern["left"]] = self._left_args(ctx, left_b, left_e, slots, pattern["left"],
                                                     prev, focus, minter, result)
         for group in ("inner", "inner2"):  # arguments inside the trigger ("no link between X and Y")
@@ -1087,6 +1094,9 @@ class Extractor:
         if near and near.start() > 0 and self._VERB_GAP.match(re.sub(r"^[,;]?\s*(?:it|they|this|these)\b", "", near.group(),
                                                                   flags=re.IGNORECASE)):
             b += near.start() + 1  # "In older people, pregnant women and others, it can lead to Y": the pronoun
+        doers = self._people_who(ctx, b, e, slots[slot])
+        if doers is not None:
+            return doers  # "People who cracked their knuckles were no more likely to get arthritis"
         neither = re.match(r"\W*neither\s+", ctx.text[b:e], re.IGNORECASE)
         if neither and re.search(r"\snor\s", ctx.text[b:e], re.IGNORECASE):
             b += neither.end()  # "Neither sugar nor additives cause Y": both are the subject
@@ -1859,6 +1869,29 @@ class Extractor:
             return None  # a clause, or a degree that is the point ('sleeping much longer than usual')
         plain = " ".join(w for w in words if w not in ("a", "an", "the"))
         return label, plain
+
+    _PEOPLE_WHO = re.compile(r"\W*(?:people|those|children|kids|adults|women|men|patients|participants|volunteers)"
+                             r"\s+who\s+(?:regularly\s+|often\s+|habitually\s+)?", re.IGNORECASE)
+
+    def _people_who(self, ctx: SentenceContext, b: int, e: int, allowed: list[str]) -> list[Arg] | None:
+        """'People who cracked their knuckles' as a subject: the activity the relative clause names
+        ('cracking knuckles'), when the vocabulary knows it; None when the subject is not of this form."""
+        lead = self._PEOPLE_WHO.match(ctx.text, b, e)
+        if lead is None or ctx.parse is None:
+            return None
+        verb = self._token_at(ctx.parse(), lead.end())
+        if verb is None or verb.pos_ != "VERB":
+            return []
+        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+        if obj is not None and obj.lemma_.lower() in ("lot", "lots", "plenty", "more", "amount"):
+            inner = next((p for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"), None)
+            obj = next((c for c in inner.children if c.dep_ == "pobj"), None) if inner is not None else None
+        words = [t.lower_ for t in obj.subtree if t.dep_ not in ("poss", "det", "case") and t.i <= obj.i] if obj else []
+        for label in (" ".join([_gerund(verb.lemma_), *words]), _gerund(verb.lemma_), verb.lemma_, " ".join(words)):
+            known = self.vocab.index.get(tuple(fold(label)))
+            if known is not None and self._fits(known, allowed):
+                return [Arg(known, ctx.begin + lead.end(), ctx.begin + e)]
+        return []
 
     def _relative_clause_start(self, ctx: SentenceContext, pos: int) -> int | None:
         """Where the relative clause holding the trigger at ``pos`` starts ('those [that cause

@@ -283,6 +283,11 @@ CASES = [
     # 'the B' between commas in 'A, the B and C' is a list member, not an appositive
     ("Sleeping tablets, the combined contraceptive pill and HRT can trigger migraines.", "birth control pills",
      "causes", "migraine", False, True),
+    # study results: people who do X are (no) more likely to get Y
+    ("People who cracked their knuckles were no more likely to have arthritis than those who didn’t.",
+     "knuckle cracking", "causes", "arthritis", True, False),
+    ("Children who eat a lot of sugar are no more likely to develop ADHD.", "sugar", "causes", "ADHD", True, False),
+    ("People who smoke are more likely to get gum disease.", "smoking", "causes", "gum disease", False, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
@@ -351,6 +356,7 @@ _DENIAL = st.sampled_from([
     "{S} has never been shown to cause {o}.", "Neither {s} nor poor diet causes {o}.",
     "{S} isn\u2019t a trigger for {o}.", "{S} is not linked to {o}.", "There\u2019s little evidence that {s} causes {o}.",
     "{S} does not work on {o}, and it won\u2019t cause {o} either.",
+    "People who use {s} are no more likely to get {o}.",
 ])
 _LEAD = st.sampled_from(["", "However, ", "In fact, ", "Contrary to popular belief, "])
 
