@@ -1813,7 +1813,8 @@ class Extractor:
                              "include", "includes", "including") for w in words):
             return []
         if words[-1].lower() in self.cues.raw.get("condition_aspects", []) and "condition" in slots[slot]:
-            return [Arg(ctx.topic_condition, ctx.begin + b, ctx.begin + e)] if ctx.topic_condition else []
+            whose = self._condition_in_view(ctx)  # "an outbreak": of the heading's condition, else the page's
+            return [Arg(whose, ctx.begin + b, ctx.begin + e)] if whose else []
         finite = lambda t: t.tag_ in ("VBZ", "VBP", "VBD") or t.dep_ == "ROOT" and t.tag_ == "VB"  # noqa: E731
         if ctx.parse is not None and any(t.pos_ == "VERB" and finite(t) and b <= t.idx < e and t.text in words
                                          for t in ctx.parse()):

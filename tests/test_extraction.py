@@ -1116,3 +1116,10 @@ def test_a_kind_keeps_the_modifier_that_turns_it_around(extractor: Extractor) ->
     found = _claims(extractor, "Migraine\n\nMigraine is a headache.\n\nCommon triggers:\n\n* poor quality sleep\n")
     assert ("poor quality sleep", PRED["causes"], "migraine") in found, found  # never 'quality sleep'
     assert not any(s == "quality sleep" for s, _, _ in found), found
+
+
+def test_an_attack_is_of_the_condition_its_heading_names(extractor: Extractor) -> None:
+    raw = ("Reflux and heartburn\n\nGERD is common. GERD causes heartburn. Heartburn is a burning feeling.\n\n"
+           "Migraine and food\n\nMigraine is a headache disorder.\n\nCheese can bring on an attack.\n")
+    found = _claims(extractor, raw)
+    assert ("cheese", PRED["causes"], "migraine") in found, found  # the heading's, not the page's commonest
