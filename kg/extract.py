@@ -862,6 +862,8 @@ class Extractor:
                 return []  # "the myth is that gout is caused only by rich food": the 'only' is denied, not the cause
             negated, cues = True, [*cues, "myth"]
         certainty, hedge_cues = self._certainty(scoped, clause_start, m.end())
+        if certainty == "Asserted" and re.search(r"\b(?:if|unless)\s*$", ctx.text[:clause_start], re.IGNORECASE):
+            certainty, hedge_cues = "Possible", [*hedge_cues, "if"]  # "If the hair loss is due to a medicine, ..."
         predicate = self.cues.raw["predicates"][name]
         groups = per_item or [(ctx.index, args[pattern.get("right", "object")])]
         for item in ctx.items if per_item else []:

@@ -288,6 +288,8 @@ CASES = [
      "knuckle cracking", "causes", "arthritis", True, False),
     ("Children who eat a lot of sugar are no more likely to develop ADHD.", "sugar", "causes", "ADHD", True, False),
     ("People who smoke are more likely to get gum disease.", "smoking", "causes", "gum disease", False, False),
+    # a claim inside an 'if' clause is a condition, not an assertion
+    ("If stress causes hair loss, it usually grows back.", "stress", "causes", "hair loss", False, True),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
