@@ -9,10 +9,11 @@ scope) and certainty (hedge cues). Nothing here knows any particular article.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +47,16 @@ def _gerund(lemma: str) -> str:
     if lemma.endswith("e") and not lemma.endswith(("ee", "ye", "oe")):
         return lemma[:-1] + "ing"
     return (lemma + lemma[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", lemma) else lemma) + "ing"
+
+
+def _object_through_quantity(verb: Any, quantities: tuple[str, ...]) -> Any | None:
+    """A verb's direct object, past a quantity word ('drink plenty of water' -> water); None
+    when there is none, or the quantity has no 'of' object."""
+    obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    if obj is not None and obj.lemma_.lower() in quantities:
+        inner = next((p for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"), None)
+        obj = next((c for c in inner.children if c.dep_ == "pobj"), None) if inner is not None else None
+    return obj
 
 
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
@@ -188,6 +199,9 @@ class SentenceContext:
     myth_near: bool = False  # this sentence or the next calls something a myth or untrue
     headings: list[SentenceContext] = field(default_factory=list)  # the headings it stands under, outer first
     level: int = 0  # a heading's depth
+    position: int = 0  # where it stands among the article's sentences
+    page_headings: list[int] = field(default_factory=list)  # the positions of the article's headings (shared)
+    group: list[SentenceContext] | None = None  # a heading's frame from its run of group headings, once found
     item: bool = False  # one bulleted or numbered list item
     listed: bool = False  # an item already read as an entry of its intro's claims
     before: SentenceContext | None = None  # the sentence before it
@@ -383,8 +397,9 @@ class Extractor:
         """Each sentence's heading stack (outer first) from the headings' levels."""
         levels = {s.index: s.level for s in article.sentences}
         stack: list[SentenceContext] = []
-        for ctx in contexts:
-            ctx.level = levels[ctx.index]
+        headings = [n for n, c in enumerate(contexts) if c.section == "heading"]
+        for n, ctx in enumerate(contexts):
+            ctx.level, ctx.position, ctx.page_headings = levels[ctx.index], n, headings
             if ctx.section == "heading":
                 while stack and levels[stack[-1].index] >= levels[ctx.index]:
                     stack.pop()
@@ -409,7 +424,9 @@ class Extractor:
         own = ctx.headings[-1] if ctx.section == "body" and ctx.headings else ctx if ctx.section == "heading" else None
         frames = [ctx] + list(reversed(ctx.headings)) if ctx.section == "body" else \
             [ctx] + list(reversed(contexts[n + 1].headings[:-1] if n + 1 < len(contexts) else []))
-        return frames + (self._group_heading(contexts, own) if own is not None else [])
+        if own is not None and own.group is None:
+            own.group = self._group_heading(contexts, own)  # once per heading: every item of a list asks
+        return frames + (own.group or [] if own is not None else [])
 
     def _group_heading(self, contexts: list[SentenceContext], own: SentenceContext) -> list[SentenceContext]:
         """'Common triggers' (a few lines, no list) / 'Weather and temperature' / '- sunlight' /
@@ -429,8 +446,8 @@ class Extractor:
 
         if not topic_like(own):
             return []
-        headings = [j for j, c in enumerate(contexts) if c.section == "heading"]
-        at = headings.index(next(j for j in headings if contexts[j] is own))
+        headings = own.page_headings
+        at = bisect.bisect_left(headings, own.position)
         run = [headings[at]]
         for j in reversed(headings[:at]):  # the run's members before the list's own heading
             if contexts[j].level != own.level:
@@ -554,16 +571,12 @@ class Extractor:
         verb = next((t for t in words[:3] if t.dep_ == "ROOT"), None)
         if verb is None or verb.tag_ != "VB" or verb.pos_ != "VERB" or verb.i > (2 if negative else 0):
             return []
-        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
-        if obj is not None and obj.lemma_.lower() in ("plenty", "lot", "lots", "more", "less", "enough", "amount"):
-            inner = next((p for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"), None)
-            obj = next((c for c in inner.children if c.dep_ == "pobj"), None) if inner is not None else None
+        obj = _object_through_quantity(verb, ("plenty", "lot", "lots", "more", "less", "enough", "amount"))
         if obj is None or obj.lower_ in ("time", "yourself", "himself", "herself", "themselves", "it", "them", "care"):
             return []  # 'drink plenty of water': the water; 'give yourself time' names nothing
         if verb.lemma_ in self._INSTRUMENT_VERBS and not negative:
-            b = obj.left_edge.idx
-            e = obj.idx + len(obj)
-            return self._list_args(item, b, self._item_head_end(item) if self._item_head_end(item) > b else e,
+            b, head_end = obj.left_edge.idx, self._item_head_end(item)
+            return self._list_args(item, b, head_end if head_end > b else obj.idx + len(obj),
                                    slots, "subject", minter, result)
         phrase = [t for t in obj.subtree if t.dep_ not in ("poss", "case", "det") and t.i <= obj.i]
         if not phrase or len(phrase) > 3:
@@ -747,11 +760,8 @@ class Extractor:
                 b, e = m.span(group)
                 if pattern[group] == "object" and re.fullmatch(r"\s*(?:it|them)\s*", ctx.text[b:e], re.IGNORECASE):
                     # "Stress doesn't cause dandruff, but it can make it worse": the clause's earlier condition
-                    own = [k for k in self._mentions_in(ctx, 0, m.start())
-                           if self.vocab.categories(k.concept) & set(slots["object"])
-                           and k.concept not in {a.iri for a in args["subject"]}]
-                    args["object"] = [self._arg(own[-1], ctx)] if own else self._resolve(
-                        ctx, prev, slots["object"], result, before=clause_start, at=m.start())
+                    args["object"] = self._earlier(ctx, 0, m.start(), slots["object"], args["subject"]) \
+                        or self._resolve(ctx, prev, slots["object"], result, before=clause_start, at=m.start())
                     continue
                 args[pattern[group]] = self._list_args(ctx, b, e, slots, pattern[group], minter, result)
         per_item: list[tuple[int, list[Arg]]] = []
@@ -771,10 +781,8 @@ class Extractor:
                 if not args[slot] and slot == "object":
                     # "Taking antibiotics for a cold won't make it clear up": the clause's own concept of
                     # the kind, when it is not the subject
-                    subjects = {a.iri for a in args["subject"]}
-                    inside = [k for k in self._mentions_in(ctx, clause_start, m.start())
-                              if self.vocab.categories(k.concept) & set(slots[slot]) and k.concept not in subjects]
-                    args[slot] = [self._arg(inside[-1], ctx)] if inside and args["subject"] else []
+                    args[slot] = self._earlier(ctx, clause_start, m.start(), slots[slot], args["subject"]) \
+                        if args["subject"] else []
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("measure") and "right" in pattern:
@@ -1430,14 +1438,13 @@ class Extractor:
             if fitting or before is None:
                 return fitting
             # "Y does not prevent food poisoning, and no evidence that X cures it": 'it' is the illness
-            earlier = [m for m in self._mentions_in(ctx, 0, before) if self.vocab.categories(m.concept) & set(allowed)]
-            return [self._arg(earlier[-1], ctx)] if earlier else []
+            return self._earlier(ctx, 0, before, allowed)
         if before is not None:
             # an object pronoun: this sentence's earlier concept of the kind ('Asthma is not contagious,
             # although the colds that trigger it can' -> asthma)
-            earlier = [m for m in self._mentions_in(ctx, 0, before) if self.vocab.categories(m.concept) & set(allowed)]
+            earlier = self._earlier(ctx, 0, before, allowed)
             if earlier:
-                return [self._arg(earlier[-1], ctx)]
+                return earlier
         if prev is None:
             return []
         if before is not None:
@@ -1447,6 +1454,14 @@ class Extractor:
             if objects:
                 return objects[:1]
         return self._referent_in(prev, allowed, mint=mint)
+
+    def _earlier(self, ctx: SentenceContext, b: int, e: int, allowed: list[str], besides: Sequence[Arg] = ()) -> list[Arg]:
+        """The last concept of an allowed kind in ``[b, e)`` that is none of ``besides`` (the
+        claim's subject): what an object pronoun stands for in its own sentence."""
+        taken = {a.iri for a in besides}
+        found = [k for k in self._mentions_in(ctx, b, e) if self.vocab.categories(k.concept) & set(allowed)
+                 and k.concept not in taken]
+        return [self._arg(found[-1], ctx)] if found else []
 
     def _referent_in(self, prev: SentenceContext, allowed: list[str], depth: int = 0,
                      mint: Callable[[SentenceContext, int, int], list[Arg]] | None = None) -> list[Arg]:
@@ -1885,10 +1900,7 @@ class Extractor:
         verb = self._token_at(ctx.parse(), lead.end())
         if verb is None or verb.pos_ != "VERB":
             return []
-        obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
-        if obj is not None and obj.lemma_.lower() in ("lot", "lots", "plenty", "more", "amount"):
-            inner = next((p for p in obj.children if p.dep_ == "prep" and p.lower_ == "of"), None)
-            obj = next((c for c in inner.children if c.dep_ == "pobj"), None) if inner is not None else None
+        obj = _object_through_quantity(verb, ("lot", "lots", "plenty", "more", "amount"))
         words = [t.lower_ for t in obj.subtree if t.dep_ not in ("poss", "det", "case") and t.i <= obj.i] if obj else []
         for label in (" ".join([_gerund(verb.lemma_), *words]), _gerund(verb.lemma_), verb.lemma_, " ".join(words)):
             known = self.vocab.index.get(tuple(fold(label)))
