@@ -166,6 +166,16 @@ def start_serve(env: dict[str, str], log: Path, timeout: float = 120) -> ServePr
     raise AssertionError(f"healthkg serve did not start:\n{log.read_text(errors='replace')}")
 
 
+@contextmanager
+def serving_seed(data_dir: Path, articles_dir: Path, log: Path) -> Iterator[ServeProcess]:
+    """The real server on the seed build, with one SPARQL worker, stopped afterwards."""
+    proc = start_serve(cli_env(data_dir, articles_dir, sparql_workers="1"), log)
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
 def _wait_health(url: str, deadline: float) -> None:
     while True:
         try:

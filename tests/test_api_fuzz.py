@@ -18,7 +18,7 @@ import pytest
 
 from api.settings import Settings
 from tests.paths import ROOT
-from tests.support import ServeProcess, cli_env, start_serve
+from tests.support import ServeProcess, serving_seed
 
 pytestmark = pytest.mark.slow
 
@@ -29,12 +29,9 @@ MIN_CASES = 1000
 
 @pytest.fixture(scope="module")
 def server(seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
-    env = cli_env(seed_settings.data_dir, seed_settings.articles_dir, sparql_workers="1")
-    proc = start_serve(env, tmp_path_factory.mktemp("fuzz") / "serve.log")
-    try:
+    with serving_seed(seed_settings.data_dir, seed_settings.articles_dir,
+                      tmp_path_factory.mktemp("fuzz") / "serve.log") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 def run_schemathesis(url: str, workdir: Path, max_examples: int = 40, seed: int = 1) -> tuple[int, str, dict]:

@@ -18,7 +18,7 @@ from api.app import create_app
 from api.resources import MAX_OFFSET
 from api.settings import Settings
 from embeddings.encoder import Encoder
-from tests.support import ServeProcess, assert_error_shape, cli_env, start_serve
+from tests.support import ServeProcess, assert_error_shape, serving_seed
 
 QUESTION = "does botox make your hair fall out"
 
@@ -119,12 +119,9 @@ def test_every_4xx_these_routes_give_is_in_the_openapi_schema(client: TestClient
 
 @pytest.fixture(scope="module")
 def server(seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
-    env = cli_env(seed_settings.data_dir, seed_settings.articles_dir, sparql_workers="1")
-    proc = start_serve(env, tmp_path_factory.mktemp("hygiene") / "serve.log")
-    try:
+    with serving_seed(seed_settings.data_dir, seed_settings.articles_dir,
+                      tmp_path_factory.mktemp("hygiene") / "serve.log") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 RESET = -1

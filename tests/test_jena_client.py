@@ -18,7 +18,7 @@ import pytest
 
 from api.settings import Settings
 from tests.paths import SEED_ARTICLE_IRI
-from tests.support import ServeProcess, cli_env, start_serve
+from tests.support import ServeProcess, serving_seed
 
 pytestmark = pytest.mark.slow
 
@@ -74,12 +74,9 @@ def rsparql(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 @pytest.fixture(scope="module")
 def server(seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
-    env = cli_env(seed_settings.data_dir, seed_settings.articles_dir, sparql_workers="1")
-    proc = start_serve(env, tmp_path_factory.mktemp("jena") / "serve.log")
-    try:
+    with serving_seed(seed_settings.data_dir, seed_settings.articles_dir,
+                      tmp_path_factory.mktemp("jena") / "serve.log") as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 def run_rsparql(rsparql: list[str], server: ServeProcess, query: str, tmp_path: Path, *args: str) -> dict:
