@@ -1115,6 +1115,13 @@ class Extractor:
                               re.IGNORECASE)
         if appositive and self._mentions_in(ctx, b, b + appositive.end(1)):
             e = b + appositive.end(1)  # "Thimerosal, a preservative once used in vaccines, does not cause Y"
+        singled = self._SINGLED_OUT.match(ctx.text, b, e)
+        if singled and self._mentions_in(ctx, b, singled.end(1)):
+            # "Alcohol, especially red wine, is a trigger": the class is the subject, and so is its instance
+            named = self._left_args(ctx, b, singled.end(1), slots, slot, prev, focus, minter, result)
+            instances = [self._arg(m, ctx) for m in self._mentions_in(ctx, *singled.span(2))
+                         if self._fits(m.concept, slots[slot])]
+            return named + [a for a in instances if a.iri not in {h.iri for h in named}] if named else []
         mentions = [m for m in self._mentions_in(ctx, b, e) if self._fits(m.concept, slots[slot])]
         if not mentions and slots.get(f"{slot}_fallback"):
             # "The sun doesn't cure acne": a cause may be said to treat, when it heads the subject itself
@@ -1186,6 +1193,9 @@ class Extractor:
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
+
+    _SINGLED_OUT = re.compile(r"\W*([^,]{2,60}?),\s*(?:especially|particularly|notably|in\s+particular|mainly|mostly)\s+"
+                              r"([^,]{2,60}),\s*(?:[\w'’]+\s+){0,2}$", re.IGNORECASE)
 
     _EXPECT = re.compile(r"^\W*(?:(?:do not|don't|never)\s+)?(?:expect|rely on|count on)\s+", re.IGNORECASE)
 

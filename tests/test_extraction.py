@@ -290,6 +290,11 @@ CASES = [
     ("People who smoke are more likely to get gum disease.", "smoking", "causes", "gum disease", False, False),
     # a claim inside an 'if' clause is a condition, not an assertion
     ("If stress causes hair loss, it usually grows back.", "stress", "causes", "hair loss", False, True),
+    # a class with its instance singled out between commas: the class is the subject, and so is the instance
+    ("Alcohol, especially red wine, is a well-known trigger for migraine.", "alcohol", "causes", "migraine",
+     False, False),
+    ("Alcohol, especially red wine, is a well-known trigger for migraine.", "red wine", "causes", "migraine",
+     False, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
