@@ -295,6 +295,9 @@ CASES = [
      False, False),
     ("Alcohol, especially red wine, is a well-known trigger for migraine.", "red wine", "causes", "migraine",
      False, False),
+    # the immune system attacking the body is the cause, not the organ ('caused by the immune system attacking')
+    ("Rheumatoid arthritis is caused by the immune system attacking the lining of the joints.", "autoimmune reaction",
+     "causes", "rheumatoid arthritis", False, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
