@@ -32,6 +32,7 @@ EXTRACTOR_VERSION = "1"
 # Longest sentence (characters) claims are extracted from: slot filling is super-linear in a
 # sentence's length, and real sentences stay far below this.
 MAX_CLAIM_SENTENCE = 2000
+PENDING = "belief (undecided)"  # a claim people are said to believe, until a later sentence denies it
 EXAMPLE_MARKERS = frozenset({"such as", "like", "including", "for example"})
 SUBORDINATORS = frozenset({"while", "whereas", "although", "though", "because", "since", "if", "unless", "when"})
 
@@ -335,6 +336,10 @@ class Extractor:
                 # A sentence that affirms and denies the same triple keeps the denial, never the fact.
                 if claim.negated or (claim.subject, claim.predicate, claim.object) not in denied:
                     add(claim)
+        pending = [c for c in result.claims if PENDING in c.cues]
+        result.claims = [c for c in result.claims if PENDING not in c.cues]
+        for claim in self._refuted(pending, result, contexts):
+            add(claim)
         for claim in self._instance_lists(contexts, result, minter):
             add(claim)
         for claim in self._framed_lists(contexts, result, minter):
@@ -345,6 +350,28 @@ class Extractor:
         used = {iri for c in result.claims for iri in (c.subject, c.object)}
         result.minted = {iri: c for iri, c in result.minted.items() if iri in used}
         return result
+
+    def _refuted(self, pending: list[Claim], result: Extraction, contexts: list[SentenceContext]) -> list[Claim]:
+        """What people are said to believe ('You may have heard that "eating eggs causes gallstones"') is
+        denied when one of the next two sentences denies it ('Eggs don't cause gallstones'): the same
+        predicate and concepts, or a concept named inside the other's label ('eating eggs', 'eggs')."""
+        labels: dict[str, list[str]] = {iri: list(fold(c.label))
+                                        for iri, c in {**self.vocab.concepts, **result.minted}.items()}
+
+        def same(a: str, b: str) -> bool:
+            la, lb = labels.get(a, []), labels.get(b, [])
+            return a == b or bool(la and lb) and any(
+                short == long[k:k + len(short)] for short, long in ((la, lb), (lb, la)) if len(short) <= len(long)
+                for k in range(len(long) - len(short) + 1))
+
+        out = []
+        for claim in pending:
+            section = contexts[claim.sentence].section if claim.sentence < len(contexts) else None
+            if any(c.negated and c.predicate == claim.predicate and claim.sentence < c.sentence <= claim.sentence + 2
+                   and contexts[c.sentence].section == section and same(c.subject, claim.subject)
+                   and same(c.object, claim.object) for c in result.claims):
+                out.append(replace(claim, cues=tuple(c for c in claim.cues if c != PENDING) + ("refuted after",)))
+        return out
 
     _INSTANCE_INTRO = re.compile(r"^\W*(?:these|they|those|examples|such\s+\w+)\s+(?:can\s+|may\s+|might\s+)?"
                                  r"(?:include|includes|are|being|is)(?:\s+things\s+like)?\s*:\s*$", re.IGNORECASE)
@@ -863,12 +890,14 @@ class Extractor:
             return []
         if ctx.myth or _quoted(ctx.text, m.start()) or self.cues.belief.search(ctx.text, 0, m.start()):
             # A stated myth, a quoted statement or what people are said to believe is never
-            # affirmed: denied when the page calls it a myth or untrue, dropped when undecided.
-            if negated or not (ctx.myth or ctx.myth_near):
+            # affirmed: denied when the page calls it a myth or untrue, or a next sentence denies it.
+            if negated:
                 return []
             if re.search(r"\b(?:only|solely|purely|entirely|just)\b", ctx.text[clause_start:right_end], re.IGNORECASE):
                 return []  # "the myth is that gout is caused only by rich food": the 'only' is denied, not the cause
-            negated, cues = True, [*cues, "myth"]
+            # undecided when the page does not call it a myth here: denied only if one of the next
+            # sentences denies the same claim (_refuted), else dropped
+            negated, cues = True, [*cues, "myth" if ctx.myth or ctx.myth_near else PENDING]
         certainty, hedge_cues = self._certainty(scoped, clause_start, m.end())
         if certainty == "Asserted" and re.search(r"\b(?:if|unless)\s*$", ctx.text[:clause_start], re.IGNORECASE):
             certainty, hedge_cues = "Possible", [*hedge_cues, "if"]  # "If the hair loss is due to a medicine, ..."

@@ -1133,3 +1133,17 @@ def test_an_attack_is_of_the_condition_its_heading_names(extractor: Extractor) -
            "Migraine and food\n\nMigraine is a headache disorder.\n\nCheese can bring on an attack.\n")
     found = _claims(extractor, raw)
     assert ("cheese", PRED["causes"], "migraine") in found, found  # the heading's, not the page's commonest
+
+
+def test_what_people_are_said_to_believe_is_denied_only_when_the_page_denies_it(extractor: Extractor) -> None:
+    """'You may have heard that "X causes Y"' is undecided by itself: denied, on that sentence, when a
+    next sentence denies the claim ('Eggs don't cause Y'); never stored at all when nothing does."""
+    raw = ("Gallstones\n\nGallstones are small stones that form in the gallbladder.\n\n"
+           "You may have heard that \u201ceating eggs causes gallstones\u201d. Eggs don\u2019t cause gallstones, "
+           "but a rich meal can set off pain.\n\n"
+           "Some people have heard that \u201ccoffee causes gallstones\u201d. Coffee is a popular drink.\n")
+    found = _claims(extractor, raw)
+    eggs, text = found[("eating eggs", PRED["causes"], "gallstones")]
+    assert eggs.negated and text.startswith("You may have heard"), found
+    assert found[("eggs", PRED["causes"], "gallstones")][0].negated
+    assert not any(s == "coffee" for s, _, _ in found), found  # not refuted: no claim either way
