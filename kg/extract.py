@@ -548,6 +548,13 @@ class Extractor:
                           if "condition" in self.vocab.categories(m.concept)
                           and (c is not source or m.begin - c.begin >= clause)
                           and not (c is not source and m.text.lower() == c.text.strip().lower())]
+            if re.match(r"\s+(?:it|them)\b", source.text[match.end():], re.IGNORECASE):
+                # "Conditions that can cause it include:": the condition the pronoun refers back to, never
+                # the class of the entries ('conditions') before the verb
+                at = next(k for k, c in enumerate(contexts) if c is source)
+                conditions = [m.concept for c in reversed(contexts[max(0, at - 3):at + 1]) for m in reversed(c.mentions)
+                              if "condition" in self.vocab.categories(m.concept)
+                              and (c is not source or m.begin - c.begin >= match.end())][:1]
             # (a heading that is nothing but a condition names a group of triggers, 'Infections', not the topic)
             target = conditions[0] if conditions else ctx.topic_condition or next(
                 (m.concept for m in source.mentions if "condition" in self.vocab.categories(m.concept)), None)

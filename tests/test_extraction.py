@@ -1147,3 +1147,14 @@ def test_what_people_are_said_to_believe_is_denied_only_when_the_page_denies_it(
     assert eggs.negated and text.startswith("You may have heard"), found
     assert found[("eggs", PRED["causes"], "gallstones")][0].negated
     assert not any(s == "coffee" for s, _, _ in found), found  # not refuted: no claim either way
+
+
+def test_a_list_intro_that_refers_back_with_a_pronoun_is_about_that_condition(extractor: Extractor) -> None:
+    """'Conditions that can cause it include:': the items cause what 'it' refers to, not 'conditions'."""
+    raw = ("Bad breath\n\nBad breath is common.\n\nOther health conditions\nLess often, bad breath comes from "
+           "elsewhere in the body. Conditions that can cause it include:\n\u2022 sinus infections\n\u2022 acid reflux\n")
+    found = _claims(extractor, raw)
+    sinus, text = found[("sinusitis", PRED["causes"], "bad breath")]
+    assert text == "sinus infections" and sinus.hedged and not sinus.negated, found
+    assert ("acid reflux", PRED["causes"], "bad breath") in found
+    assert not any(o == "medical condition" for _, _, o in found), found
