@@ -1192,7 +1192,7 @@ class Extractor:
             kind_start = self._classified(ctx, first, b)
             if kind_start is not None and kind_start < start:
                 start = kind_start  # "the shingles vaccine": the modifier names which vaccine
-            if re.search(r"\S.*(?:,|\band\b|\bor\b|\bnor\b)\s*[\"']?\s*$", ctx.text[b:start]) \
+            if re.search(r"\S.*(?:,|\band\b|\bor\b|\bnor\b)\s*[\"']?\s*$", ctx.text[b:self._modifiers_start(ctx, b, start)]) \
                     and not self._holds_trigger(ctx.text[b:start]):
                 start = b  # "colon cleansing or detox teas", "Dairy products, tinned fish with bones, and ...": every conjunct
             inverted = self.cues.inverting.search(ctx.text, b, start)
@@ -1442,6 +1442,16 @@ class Extractor:
                            r"do|does|did|is|are|was|were|be|been|being|has|have|had|often|sometimes|generally|"
                            r"typically|all|both|themselves|itself|alone|n't|each|then|won't|can't|cannot|don't|doesn't|didn't|isn't|aren't|"
                            r"wouldn't|couldn't|shouldn't)\b)*$", re.IGNORECASE)
+
+    def _modifiers_start(self, ctx: SentenceContext, b: int, start: int) -> int:
+        """Back from ``start`` over the determiner and adjectives of the noun phrase it begins ('and a
+        previous shin injury': the coordination stands before 'a previous')."""
+        doc = ctx.parse() if ctx.parse is not None else []
+        for t in reversed([t for t in doc if b <= t.idx < start and not t.is_space]):
+            if t.dep_ not in ("det", "amod", "nummod", "compound", "advmod") or t.head.idx < start:
+                break
+            start = t.idx
+        return start
 
     def _adjacent_group(self, ctx: SentenceContext, mentions: list[Mention], e: int) -> list[Arg]:
         """The coordinated group that ends right before the verb, when only auxiliaries stand between."""
