@@ -298,9 +298,9 @@ CASES = [
     # the immune system attacking the body is the cause, not the organ ('caused by the immune system attacking')
     ("Rheumatoid arthritis is caused by the immune system attacking the lining of the joints.", "autoimmune reaction",
      "causes", "rheumatoid arthritis", False, False),
-    # a conjunct with its own determiner and adjectives is still a conjunct ('A and a previous B')
-    ("Low bone density and a previous shin injury are risk factors for shin splints.", "low bone density",
-     "causes", "shin splints", False, False),
+    # a conjunct with its own determiner and adjectives is still a conjunct ('A and the combined B')
+    ("Pregnancy and the combined contraceptive pill are also linked to gallstones.", "pregnancy",
+     "causes", "gallstones", False, True),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
