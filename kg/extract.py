@@ -819,6 +819,11 @@ class Extractor:
                         if args["subject"] else []
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
+        if pattern.get("right") == "object" and not per_item and args["object"]:
+            named = self._NAMED.match(ctx.text, right_end)
+            if named:  # "a sudden, severe pain in the tummy, known as biliary colic": the name is the object
+                args["object"] = self._list_args(ctx, *named.span("np"), slots, "object", minter, result) \
+                    or args["object"]
         if pattern.get("measure") and "right" in pattern:
             args[pattern["right"]] = [high for a in args[pattern["right"]] if (high := self._high(a, result))]
         if pattern.get("right") == "object" and not per_item and name in ("treats", "prevents") and not args["object"]:
@@ -930,6 +935,9 @@ class Extractor:
                     out += [Claim(contrast, predicate, o.iri, ctx.index, True, certainty, (*hedge_cues, "not (contrast)"))
                             for o in args["object"] if o.iri != contrast]
         return out
+
+    _NAMED = re.compile(r",\s*(?:also\s+|sometimes\s+|often\s+)?(?:known\s+as|called|termed|referred\s+to\s+as)\s+"
+                        r"(?P<np>[^,;:.()]{2,60}?)\s*(?=[,;:.()]|$)", re.IGNORECASE)
 
     _CONTRAST = re.compile(r"(?:\s*\([^()]{1,30}\))?"
                            r"(?:(?:\s*,\s*(?:but\s+)?|\s+but\s+)not|\s*,?\s+(?:rather\s+than|instead\s+of))"

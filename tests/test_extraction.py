@@ -301,6 +301,11 @@ CASES = [
     # a conjunct with its own determiner and adjectives is still a conjunct ('A and the combined B')
     ("Pregnancy and the combined contraceptive pill are also linked to gallstones.", "pregnancy",
      "causes", "gallstones", False, True),
+    # the object named by an appositive ('..., known as Y', '..., called Y') is Y, not its description
+    ("Gallstones can cause inflammation of the gallbladder, known as cholecystitis.", "gallstones", "causes",
+     "cholecystitis", False, True),
+    ("Tight hairstyles can cause a different kind of hair loss, called traction alopecia.", "tight hairstyles",
+     "causes", "traction alopecia", False, True),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
