@@ -820,9 +820,9 @@ class Extractor:
             else:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("right") == "object" and not per_item and args["object"]:
-            named = self._NAMED.match(ctx.text, right_end)
-            if named:  # "a sudden, severe pain in the tummy, known as biliary colic": the name is the object
-                args["object"] = self._list_args(ctx, *named.span("np"), slots, "object", minter, result) \
+            called = self._NAMED.match(ctx.text, right_end)
+            if called:  # "a sudden, severe pain in the tummy, known as biliary colic": the name is the object
+                args["object"] = self._list_args(ctx, *called.span("np"), slots, "object", minter, result) \
                     or args["object"]
         if pattern.get("measure") and "right" in pattern:
             args[pattern["right"]] = [high for a in args[pattern["right"]] if (high := self._high(a, result))]
