@@ -1159,6 +1159,9 @@ class Extractor:
                               re.IGNORECASE)
         if appositive and self._mentions_in(ctx, b, b + appositive.end(1)):
             e = b + appositive.end(1)  # "Thimerosal, a preservative once used in vaccines, does not cause Y"
+        aside = self._CLOSED_RELATIVE.match(ctx.text, b, e)
+        if aside:
+            e = aside.end(1)  # "A gallbladder flush, in which you drink olive oil, does not ...": not the olive oil
         singled = self._SINGLED_OUT.match(ctx.text, b, e)
         if singled and self._mentions_in(ctx, b, singled.end(1)):
             # "Alcohol, especially red wine, is a trigger": the class is the subject, and so is its instance
@@ -1237,6 +1240,9 @@ class Extractor:
         first_piece = ctx.text.find(",", b, e)
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
+
+    _CLOSED_RELATIVE = re.compile(r"\W*([^,]{2,60}?),\s*(?:in\s+which|during\s+which|by\s+which|where|which|who|whose)\s"
+                                  r"[^,]{2,80},\s*(?:[\w'’]+\s+){0,3}$", re.IGNORECASE)
 
     _SINGLED_OUT = re.compile(r"\W*([^,]{2,60}?),\s*(?:especially|particularly|notably|in\s+particular|mainly|mostly)\s+"
                               r"([^,]{2,60}),\s*(?:[\w'’]+\s+){0,2}$", re.IGNORECASE)
@@ -2043,6 +2049,10 @@ class Extractor:
         token = self._token_at(doc, end) if at >= 0 else None
         nominal = substance and token is not None and token.pos_ == "ADJ" and len(words) == 1 and token.dep_ in (
             "dobj", "nsubj", "nsubjpass", "pobj", "attr") and token.head.pos_ in ("VERB", "AUX", "ADP")
+        # an 'adjective' heading a subject after a determiner and a noun is a mis-tagged noun ('A
+        # gallbladder flush does not ...'); an adjective alone is never one
+        nominal = nominal or token is not None and token.pos_ == "ADJ" and len(words) > 1 and token.dep_ in (
+            "nsubj", "nsubjpass") and any(c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN") for c in token.children)
         # a lone gerund as an argument names an activity ('Teething doesn't cause ...', 'Breastfeeding may ...')
         gerund = token is not None and token.tag_ == "VBG" and len(words) == 1 and token.dep_ in (
             "nsubj", "nsubjpass", "dobj", "pobj", "conj") and not any(c.dep_ in ("dobj", "prep") for c in token.children)

@@ -306,6 +306,9 @@ CASES = [
      "cholecystitis", False, True),
     ("Tight hairstyles can cause a different kind of hair loss, called traction alopecia.", "tight hairstyles",
      "causes", "traction alopecia", False, True),
+    # a drug is contained too, past 'a low dose of'
+    ("A preventer inhaler contains a low dose of a corticosteroid.", "preventer inhaler", "contains",
+     "corticosteroids", False, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
@@ -1166,3 +1169,17 @@ def test_a_list_intro_that_refers_back_with_a_pronoun_is_about_that_condition(ex
     assert text == "sinus infections" and sinus.hedged and not sinus.negated, found
     assert ("acid reflux", PRED["causes"], "bad breath") in found
     assert not any(o == "medical condition" for _, _, o in found), found
+
+
+def test_the_subject_past_a_closed_relative_clause_and_a_poisoning_named_by_its_substance(extractor: Extractor) -> None:
+    """'A so-called gallbladder flush, in which you drink olive oil, does not dissolve gallstones' denies
+    the flush, never the olive oil; 'vitamin D poisoning' is a condition, not the vitamin."""
+    raw = ("Gallstones\n\nA so-called gallbladder flush, in which you drink olive oil and lemon juice, does not "
+           "dissolve gallstones.\n\nMyth: Too much sun causes vitamin D poisoning.\n")
+    found = _claims(extractor, raw)
+    flush, _ = found[("gallbladder flush", PRED["treats"], "gallstones")]
+    assert flush.negated, found
+    assert not any(s in ("olive oil", "citrus fruit", "fruit juice") for s, _, _ in found), found
+    sun, _ = found[("too much sun", PRED["causes"], "vitamin D poisoning")]
+    assert sun.negated, found
+    assert not any(o == "vitamin D" for _, _, o in found), found
