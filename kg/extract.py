@@ -833,10 +833,17 @@ class Extractor:
                 args["object"] = self._list_args(ctx, via.end(), self._clause_end(ctx.text, via.end()), slots, "object",
                                                  minter, result)
         if "implied" in pattern:  # "makes your hair fall out", "keeps you awake": the trigger names the argument
-            implied = self.vocab.index.get(tuple(fold(pattern["implied"]["label"])))
+            label = pattern["implied"]["label"]
+            if "{" in label:  # "can irritate the skin": the verb's result on the organ, 'skin irritation'
+                organ = m.group("organ").lower()
+                label = label.format(organ=self._SINGULAR_ORGAN.get(organ, organ))
+            implied = self.vocab.index.get(tuple(fold(label)))
+            implied_slot = pattern["implied"]["slot"]
+            if implied is None and "{" in pattern["implied"]["label"] and slots.get(f"mint_{implied_slot}"):
+                implied = self._mint(label, slots[f"mint_{implied_slot}"], minter, result)
             if implied is None:
                 return []
-            args[pattern["implied"]["slot"]] = [Arg(implied, ctx.begin + m.start(), ctx.begin + m.end())]
+            args[implied_slot] = [Arg(implied, ctx.begin + m.start(), ctx.begin + m.end())]
         if "topic" in pattern:
             args[pattern["topic"]] = self._topic(ctx, prev, slots[pattern["topic"]])
         if "topic_condition" in pattern:
@@ -1243,6 +1250,9 @@ class Extractor:
 
     _CLOSED_RELATIVE = re.compile(r"\W*([^,]{2,60}?),\s*(?:in\s+which|during\s+which|by\s+which|where|which|who|whose)\s"
                                   r"[^,]{2,80},\s*(?:[\w'’]+\s+){0,3}$", re.IGNORECASE)
+
+    _SINGULAR_ORGAN = {"eyes": "eye", "gums": "gum", "kidneys": "kidney", "nerves": "nerve", "lungs": "lung",
+                       "bones": "bone", "teeth": "tooth", "lips": "lip", "joints": "joint"}
 
     _SINGLED_OUT = re.compile(r"\W*([^,]{2,60}?),\s*(?:especially|particularly|notably|in\s+particular|mainly|mostly)\s+"
                               r"([^,]{2,60}),\s*(?:[\w'’]+\s+){0,2}$", re.IGNORECASE)

@@ -309,6 +309,9 @@ CASES = [
     # a drug is contained too, past 'a low dose of'
     ("A preventer inhaler contains a low dose of a corticosteroid.", "preventer inhaler", "contains",
      "corticosteroids", False, False),
+    # a verb's result on an organ is the condition caused ('thin the skin': skin thinning)
+    ("Mild steroid creams do not thin the skin.", "topical corticosteroids", "causes", "skin thinning", True, False),
+    ("Too much paracetamol can damage the liver.", "paracetamol", "causes", "liver damage", False, True),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
