@@ -320,7 +320,7 @@ class Extractor:
 
         for n, ctx in enumerate(contexts):
             question = ctx.text.rstrip().endswith("?")
-            if ctx.section in ("title", "byline", "specialties") or (
+            if ctx.section in ("title", "byline", "specialties", "bio") or (
                     ctx.section == "heading" and not (question or ctx.myth)):
                 continue  # a heading is no claim, unless it asks ("Does X cause Y?") or states a myth
             if len(ctx.text) > MAX_CLAIM_SENTENCE:
@@ -821,6 +821,11 @@ class Extractor:
                 args[slot] = self._list_args(ctx, m.end(), right_end, slots, slot, minter, result)
         if pattern.get("right") == "object" and not per_item and args["object"]:
             called = self._NAMED.match(ctx.text, right_end)
+            last = max(a.end for a in args["object"]) - ctx.begin
+            if called and ctx.parse is not None and any(
+                    last <= t.idx < right_end and (t.tag_ in ("VBZ", "VBP", "VBD", "MD") or t.dep_ == "relcl")
+                    for t in ctx.parse()):
+                called = None  # the name of what a later verb says ('X that keep causing pain are treated by Y, known as Z')
             if called:  # "a sudden, severe pain in the tummy, known as biliary colic": the name is the object
                 args["object"] = self._list_args(ctx, *called.span("np"), slots, "object", minter, result) \
                     or args["object"]
@@ -1420,7 +1425,16 @@ class Extractor:
                 and any(t.dep_ == "relcl" and t.idx > rel and t.head.idx < rel and t.head.pos_ == "NOUN"
                         for t in ctx.parse()):
             return []  # "the nurses who give vaccines are trained to treat them": not the vaccines
-        if rel is None or any(m.begin - ctx.begin > rel for m in mentions):
+        if rel is not None and ctx.parse is not None and any(m.begin - ctx.begin > rel for m in mentions):
+            inside = next((t for t in ctx.parse() if t.dep_ == "relcl" and t.idx > rel and t.head.idx < rel
+                           and t.head.pos_ in ("NOUN", "PROPN")), None)
+            held = [m for m in mentions if m.end - ctx.begin <= rel]
+            if inside is not None and held and all(
+                    inside.left_edge.idx <= m.begin - ctx.begin and m.end - ctx.begin <= inside.right_edge.idx
+                    + len(inside.right_edge.text) for m in mentions if m.begin - ctx.begin > rel):
+                return [self._arg(held[-1], ctx)]  # "Gallstones that keep causing pain are treated by Y": the gallstones
+            return None
+        if rel is None:
             return None
         before = [m for m in mentions if m.end - ctx.begin <= rel]
         if not before:

@@ -1186,3 +1186,26 @@ def test_the_subject_past_a_closed_relative_clause_and_a_poisoning_named_by_its_
     sun, _ = found[("too much sun", PRED["causes"], "vitamin D poisoning")]
     assert sun.negated, found
     assert not any(o == "vitamin D" for _, _, o in found), found
+
+
+def test_the_authors_bio_states_no_claims(extractor: Extractor) -> None:
+    """'She has 9 years of experience treating running injuries' says what the author does, not what treats what."""
+    raw = ("Shin splints\n\nShin splints cause pain along the shin bone.\n\nHannah Okafor\nPhysiotherapist\n"
+           "She has 9 years of experience treating lower-limb injuries in recreational runners.\n")
+    article = parse_article(raw.encode(), "s.txt")
+    bio = [s.index for s in article.sentences if s.section == "bio"]
+    assert bio, [(s.section, s.span.text) for s in article.sentences]
+    claims = extractor.extract(article, Minter(BASE_IRI)).claims
+    assert claims and not [c for c in claims if c.sentence in bio], claims
+
+
+def test_a_relative_clause_and_a_that_clause_keep_their_own_subjects(extractor: Extractor) -> None:
+    """'Gallstones that keep causing pain are treated by Y': Y treats the gallstones, not the pain;
+    'A tan is a sign that UV light has damaged your skin': the UV light did it, not the tan."""
+    raw = ("Gallstones\n\nGallstones that keep causing pain are usually treated by removing the gallbladder.\n\n"
+           "A tan is a sign that UV light has already damaged your skin.\n")
+    found = _claims(extractor, raw)
+    assert ("removing the gallbladder", PRED["treats"], "gallstones") in found, found
+    assert ("removing the gallbladder", PRED["treats"], "pain") not in found, found
+    assert any(s == "ultraviolet radiation" and o == "skin damage" for s, _, o in found), found
+    assert not any(s and "tan" in s.split() for s, _, _ in found), found
