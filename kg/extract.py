@@ -42,6 +42,9 @@ def _quoted(text: str, pos: int) -> bool:
     return text.count('"', 0, pos) % 2 == 1
 
 
+_LABEL = re.compile(r"^\W*(?:myth|fact|truth|the\s+truth|reality|the\s+facts?|false|true|fiction)\s*:\s*", re.IGNORECASE)
+
+
 def _gerund(lemma: str) -> str:
     """The -ing form of a verb's lemma: 'change' -> 'changing', 'cut' -> 'cutting', 'crack' -> 'cracking'."""
     lemma = lemma.lower()
@@ -980,16 +983,17 @@ class Extractor:
 
     # ---- clause scope ----------------------------------------------------------------------
 
-    _LEAD_ADVERBIAL = re.compile(r"^\W*(?:for|in|among|with|without|after|before|during|unlike|despite|"
+    _LEAD_ADVERBIAL = re.compile(r"\W*(?:for|in|among|with|without|after|before|during|unlike|despite|"
                                  r"apart from|except|contrary to|according to|as with|like)\s[^,;:]{1,100}?,", re.IGNORECASE)
 
     def _clause_start(self, text: str, pos: int) -> int:
         """Start of the clause holding ``pos``: after the last boundary or complementizer 'that',
         and after a sentence-opening adverbial ending in a comma ('For people who can't take X,
         Y is used to treat Z': the negation and the X belong to the opener, not the clause)."""
-        lead = self._LEAD_ADVERBIAL.match(text)
-        start = lead.end() if lead and lead.end() <= pos else 0
-        for b in self.cues.boundary.finditer(text, 0, pos):
+        label = _LABEL.match(text)  # 'Fact: In people who ..., X does not ...': the opener after the label
+        lead = self._LEAD_ADVERBIAL.match(text, label.end() if label else 0)
+        start = lead.end() if lead and lead.end() <= pos else label.end() if label and label.end() <= pos else 0
+        for b in self.cues.boundary.finditer(text, start, pos):
             word = b.group().strip(" ,").lower()
             if word in ("which", "who") and text.find(",", b.end(), pos) >= 0:
                 continue  # a closed relative clause (", which ..., ") is parenthetical

@@ -312,6 +312,9 @@ CASES = [
     # a verb's result on an organ is the condition caused ('thin the skin': skin thinning)
     ("Mild steroid creams do not thin the skin.", "topical corticosteroids", "causes", "skin thinning", True, False),
     ("Too much paracetamol can damage the liver.", "paracetamol", "causes", "liver damage", False, True),
+    # an opener after a 'Fact:' label is no part of the clause ('Fact: In people who ..., X do not ...')
+    ("Fact: In people who already have enough vitamin D, extra supplements do not prevent fractures [2].",
+     "dietary supplements", "prevents", "fractures", True, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
