@@ -20,13 +20,20 @@ from kg.errors import ArticleError
 from kg.namespaces import slugify
 from kg.text import Span, find_span, normalise, split_sentences, strip_span
 
-SUFFIXES = r"(?:MD|M\.D\.|DO|D\.O\.|PhD|Ph\.D\.|FAAD|RN|NP|PA-C|MBBS|MPH|DDS)"
+SUFFIXES = (r"(?:MD|M\.D\.|DO|D\.O\.|PhD|Ph\.D\.|FAAD|RN|NP|PA-C|MBBS|MPH|DDS|MPharm|MRPharmS|PharmD|BSc|MSc|BA|MA|"
+            r"MBChB|BDS|MRCP|MRCGP|FRCP|FRCS|RGN|RD|DPT|PT|MCSP|DNP|APRN|CNM|BPharm)")
 PREFIXES = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx)"
 _NAME_WORD = r"[A-Z][a-zA-Z'’\-]+"
 BYLINE = re.compile(
     rf"^(?:By\s+)?(?:(?P<prefix>{PREFIXES})\.?\s+)?"
     rf"(?P<name>{_NAME_WORD}(?:\s+[A-Z]\.)?(?:\s+{_NAME_WORD}){{1,3}})"
     rf"(?P<suffix>(?:,?\s+{SUFFIXES})*)\s*$"
+)
+# an organisation's name, which may join its words with 'and' or 'of' ('Larchmont Allergy and Skin Clinic')
+ORGANISATION = re.compile(
+    rf"^(?:By\s+)?(?P<name>(?:The\s+)?{_NAME_WORD}(?:\s+(?:(?:and|of|for|&)\s+)?{_NAME_WORD}){{0,6}}?\s+"
+    r"(?:Clinic|Hospital|Service|Services|Trust|Group|Network|Centre|Center|Society|Foundation|Association|Institute|"
+    r"Council|Team|Practice|Pharmacy|Partnership|Unit|Board|Alliance|Department|Surgery))\s*$"
 )
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -105,7 +112,8 @@ def parse_byline(line: str) -> Person | None:
     """'Dr. Olivia Thompson' -> Person(name='Olivia Thompson', prefix='Dr.'); None if not a name."""
     m = BYLINE.match(line.strip())
     if not m:
-        return None
+        org = ORGANISATION.match(line.strip())
+        return Person(name=org.group("name")) if org else None
     prefix = m.group("prefix")
     if prefix and prefix != "Professor":
         prefix += "."

@@ -100,6 +100,10 @@ def test_crlf_and_decomposed_copy_of_the_seed_gives_the_same_snapshot(seed: Arti
     ("By Jane Doe, MD", "Jane Doe", None, "MD"),
     ("Professor Ada K. Lovelace", "Ada K. Lovelace", "Professor", None),
     ("Olivia Thompson", "Olivia Thompson", None, None),
+    # UK pharmacy and medical credentials; organisations whose names join words with 'and' or 'of'
+    ("Tomasz Wren, MPharm", "Tomasz Wren", None, "MPharm"),
+    ("Larchmont Allergy and Skin Clinic", "Larchmont Allergy and Skin Clinic", None, None),
+    ("The Institute of Foot Health Centre", "The Institute of Foot Health Centre", None, None),
 ])
 def test_parse_byline_table(line: str, name: str, prefix: str | None, suffix: str | None) -> None:
     person = parse_byline(line)
@@ -107,7 +111,8 @@ def test_parse_byline_table(line: str, name: str, prefix: str | None, suffix: st
     assert (person.name, person.prefix, person.suffix) == (name, prefix, suffix)
 
 
-@pytest.mark.parametrize("line", ["In conclusion, Botox is safe.", "hello world", "Dr.", ""])
+@pytest.mark.parametrize("line", ["In conclusion, Botox is safe.", "hello world", "Dr.", "", "Causes and treatment",
+                                  "See a GP or the clinic"])
 def test_parse_byline_refuses_non_names(line: str) -> None:
     assert parse_byline(line) is None
 
