@@ -1222,6 +1222,8 @@ class Extractor:
             if re.search(r"\S.*(?:,|\band\b|\bor\b|\bnor\b)\s*[\"']?\s*$", ctx.text[b:self._modifiers_start(ctx, b, start)]) \
                     and not self._holds_trigger(ctx.text[b:start]):
                 start = b  # "colon cleansing or detox teas", "Dairy products, tinned fish with bones, and ...": every conjunct
+            if self._KEPT_AWAY.search(ctx.text, b, start):
+                return []  # "Keeping your child away from cigarette smoke helps prevent Y": never the smoke itself
             inverted = self.cues.inverting.search(ctx.text, b, start)
             if inverted:  # "Infrequent hair washing can ...": the phrase, never the bare concept
                 return self._list_args(ctx, inverted.start(), e, slots, slot, minter, result, strip_verbs=True)
@@ -1259,6 +1261,9 @@ class Extractor:
 
     _CLOSED_RELATIVE = re.compile(r"\W*([^,]{2,60}?),\s*(?:in\s+which|during\s+which|by\s+which|where|which|who|whose)\s"
                                   r"[^,]{2,80},\s*(?:[\w'’]+\s+){0,3}$", re.IGNORECASE)
+
+    _KEPT_AWAY = re.compile(r"\b(?:away\s+from|staying\s+out\s+of|keeping\s+out\s+of|out\s+of\s+reach\s+of|clear\s+of)\s+"
+                            r"(?:the\s+|any\s+)?$", re.IGNORECASE)
 
     _SINGULAR_ORGAN = {"eyes": "eye", "gums": "gum", "kidneys": "kidney", "nerves": "nerve", "lungs": "lung",
                        "bones": "bone", "teeth": "tooth", "lips": "lip", "joints": "joint"}

@@ -340,6 +340,8 @@ def test_negation_and_hedge_scope(extractor: Extractor, sentence: str, subject: 
 
 # Sentences whose polarity cannot be decided from the text: no claim between the two concepts at all.
 UNDECIDED = [
+    # keeping away from X prevents Y: X is no preventive (the phrase is not a concept of its own either)
+    ("Keeping your child away from cigarette smoke helps prevent ear infections.", "tobacco smoke", "ear infection"),
     ("\u201cStress causes rosacea,\u201d my aunt told me.", "stress", "rosacea"),
     ("Myth: Minoxidil does not cause acne.", "minoxidil", "acne"),
     # the negation and the first mention belong to the sentence's opener, not to the claim
