@@ -1256,6 +1256,9 @@ class Extractor:
             return self._resolve(ctx, prev, slots[slot], result, at=e,
                                  mint=lambda c, pb, pe: self._mint_from(c, pb, pe, slots, slot, minter, result))
         first_piece = ctx.text.find(",", b, e)
+        if first_piece > b and re.search(r",[^,]+\s(?:and|or)\s[^,]+$", ctx.text[b:e]) \
+                and not self._holds_trigger(ctx.text[b:e]):
+            first_piece = e  # "Sweaty feet, tight shoes and walking barefoot can all lead to Y": every conjunct
         return self._list_args(ctx, b, first_piece if first_piece > b else e, slots, slot, minter, result,
                                strip_verbs=True)
 
@@ -1909,7 +1912,8 @@ class Extractor:
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", phrase)
         lowered = [w.lower() for w in words]
         if any(w in self.cues.non_entity_anywhere or w[0].isdigit() for w in lowered) or (
-                lowered and (lowered[0] in self.cues.non_entity_first or lowered[-1] in self.cues.non_entities)):
+                lowered and (lowered[0] in self.cues.non_entity_first or lowered[-1] in self.cues.non_entities
+                             and not self._described_body_part(ctx, b, e, lowered))):
             return []
         if strip_verbs:
             words = self._strip_aux(words)
@@ -1949,6 +1953,15 @@ class Extractor:
         if known is not None:  # the phrase is a vocabulary name the linker let go (a mis-tagged 'eczema')
             return [Arg(known, ctx.begin + b, ctx.begin + e)] if self._fits(known, slots[slot]) else []
         return [Arg(self._mint(" ".join(words), kind, minter, result), ctx.begin + b, ctx.begin + e)]
+
+    def _described_body_part(self, ctx: SentenceContext, b: int, e: int, lowered: list[str]) -> bool:
+        """'sweaty feet', 'flat feet', 'tight calf muscles': a body part with an adjective describing it
+        names a condition, though the bare part ('feet') is no concept of the page."""
+        part = self.vocab.index.get((lowered[-1],))
+        if len(lowered) < 2 or part is None or "anatomy" not in self.vocab.categories(part) or ctx.parse is None:
+            return False
+        return any(t.dep_ == "amod" and t.pos_ == "ADJ" and b <= t.idx < e and t.head.lower_ == lowered[-1]
+                   for t in ctx.parse())
 
     _POSSESSIVE = re.compile(r"\b(?:your|their|his|her|my|our|its)\s+(?:[\w-]+['’]s\s+)?", re.IGNORECASE)
 

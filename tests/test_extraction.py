@@ -1214,3 +1214,15 @@ def test_a_relative_clause_and_a_that_clause_keep_their_own_subjects(extractor: 
     assert ("removing the gallbladder", PRED["treats"], "pain") not in found, found
     assert any(s == "ultraviolet radiation" and o == "skin damage" for s, _, o in found), found
     assert not any(s and "tan" in s.split() for s, _, _ in found), found
+
+
+def test_a_subject_list_of_unnamed_things_is_every_conjunct(extractor: Extractor) -> None:
+    """'Damp towels, tight shoes and walking barefoot can all lead to Y': three causes, not the first
+    comma piece; an adjective and a body part ('flat feet') name a condition of their own."""
+    raw = ("Athlete's foot\n\nDamp towels, tight shoes and walking barefoot in communal showers can all lead to "
+           "athlete\u2019s foot.\n\nRisk factors for shin splints include:\n\n- flat feet\n- hard surfaces\n")
+    found = _claims(extractor, raw)
+    causes = {s for s, p, o in found if p == PRED["causes"] and o == "athlete's foot"}
+    assert {"damp towel", "tight shoe", "walking barefoot"} <= causes, found
+    assert all(found[(s, PRED["causes"], "athlete's foot")][0].hedged for s in causes)
+    assert ("flat feet", PRED["causes"], "shin splints") in found, found
