@@ -581,7 +581,8 @@ class Extractor:
                     out += [Claim(a.iri, predicate, target, item.index, negated, certainty,
                                   tuple(cues + hedges + ["list:" + rule["predicate"]])) for a in advice if a.iri != target]
                     continue
-                if not 0 < len(item.text[start:cut].split()) <= 12 or not start and not self._noun_phrase(item, cut):
+                if not 0 < len(item.text[start:cut].split()) <= 12 or not start and not self._noun_phrase(item, cut) \
+                        and not self._BEING.fullmatch(item.text, 0, cut):
                     continue  # "Rest and fluids help your body recover": a sentence, not a list entry
                 targets = self._purpose_targets(item, cut) if name in ("treats", "prevents") else []
                 entries = self._list_args(item, start, cut, slots, "subject", minter, result)
@@ -1895,6 +1896,11 @@ class Extractor:
         if instrument and slot == "subject":
             b += instrument.end()  # "Using a head lice lotion does not prevent ...": the lotion
         phrase = self.cues.fillers.sub(" ", re.sub(r"\s*\([^()]{0,40}\)", " ", ctx.text[b:e]))
+        state = self._BEING.fullmatch(ctx.text, b, e) if slot == "subject" else None
+        if state:  # a risk named by a state: 'being female', 'being over 40', 'being very overweight'
+            label = " ".join(state.group(1).lower().split())
+            known = self.vocab.index.get(tuple(fold(label)))
+            return [Arg(known or self._mint(label, kind, minter, result), ctx.begin + b, ctx.begin + e)]
         if slot == "subject" and not action:
             activity = self._gerund_phrase(ctx, b, e, phrase)
             if activity is not None:  # "Sharing a hairbrush", "Cutting your child's hair short"
@@ -1962,6 +1968,9 @@ class Extractor:
             return False
         return any(t.dep_ == "amod" and t.pos_ == "ADJ" and b <= t.idx < e and t.head.lower_ == lowered[-1]
                    for t in ctx.parse())
+
+    _BEING = re.compile(r"\W*(being\s+(?:(?:over|under|aged)\s+\d{1,3}|(?:very\s+)?[a-z][\w-]+(?:\s+[a-z][\w-]+)?))\W*",
+                        re.IGNORECASE)
 
     _POSSESSIVE = re.compile(r"\b(?:your|their|his|her|my|our|its)\s+(?:[\w-]+['’]s\s+)?", re.IGNORECASE)
 

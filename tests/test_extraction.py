@@ -1226,3 +1226,18 @@ def test_a_subject_list_of_unnamed_things_is_every_conjunct(extractor: Extractor
     assert {"damp towel", "tight shoe", "walking barefoot"} <= causes, found
     assert all(found[(s, PRED["causes"], "athlete's foot")][0].hedged for s in causes)
     assert ("flat feet", PRED["causes"], "shin splints") in found, found
+
+
+def test_risk_list_items_that_name_a_state_are_causes(extractor: Extractor) -> None:
+    """'- being female' / '- being over 40' under a risk-factor heading are causes of the page's condition;
+    a list after 'Things that can make Y more likely include:' is one too, hedged by its 'can'."""
+    raw = (
+        "---\ntitle: Gallstones\n---\n\nGallstones are small stones.\n\n## What causes gallstones?\n\n"
+        "Several things raise the risk.\n\n### Risk factors outside your control\n\n- being female\n- being over 40\n\n"
+        "### Lifestyle risk factors\n\nThings that can make gallstones more likely include:\n\n"
+        "- being overweight, especially around the waist\n")
+    found = _claims(extractor, raw, "g.md")
+    assert found[("being female", PRED["causes"], "gallstones")][1] == "being female", found
+    assert ("being over 40", PRED["causes"], "gallstones") in found, found
+    overweight, text = found[("overweight", PRED["causes"], "gallstones")]
+    assert overweight.hedged and text.startswith("being overweight"), found
