@@ -1172,8 +1172,8 @@ class Extractor:
         if neither and re.search(r"\snor\s", ctx.text[b:e], re.IGNORECASE):
             b += neither.end()  # "Neither sugar nor additives cause Y": both are the subject
         e = self._locative_tail(ctx, b, e)  # "Some fragrances in sunscreen can cause Y": not the sunscreen
-        appositive = re.match(r"([^,]{2,60}?),\s*(?:a|an|the|one)\s[^,]{2,80},\s*(?:[\w'’]+\s+){0,2}$", ctx.text[b:e],
-                              re.IGNORECASE)
+        appositive = re.match(r"([^,]{2,60}?),\s*(?:a|an|the|one|(?:also\s+|sometimes\s+)?(?:known\s+as|called))\s"
+                              r"[^,]{2,80},\s*(?:[\w'’]+\s+){0,2}$", ctx.text[b:e], re.IGNORECASE)
         if appositive and self._mentions_in(ctx, b, b + appositive.end(1)):
             e = b + appositive.end(1)  # "Thimerosal, a preservative once used in vaccines, does not cause Y"
         aside = self._CLOSED_RELATIVE.match(ctx.text, b, e)
@@ -1914,7 +1914,8 @@ class Extractor:
                     result.minted[iri] = replace(concept, alt_labels=(*concept.alt_labels, plain))
                 return [Arg(iri, ctx.begin + b, ctx.begin + e)]
         phrase = re.split(r"\s(?:on|in|at|for|after|within|during|over|under|around|from|into|with|without|by|"
-                          r"than|because|before|while|until|despite|unlike|except)\s", " " + phrase + " ", maxsplit=1)[0]
+                          r"than|because|before|while|until|despite|unlike|except|behind|below|above|beneath|"
+                          r"between|along|across|inside|outside|near|towards?)\s", " " + phrase + " ", maxsplit=1)[0]
         words = re.findall(r"[A-Za-z0-9][A-Za-z0-9'’-]*", phrase)
         lowered = [w.lower() for w in words]
         if any(w in self.cues.non_entity_anywhere or w[0].isdigit() for w in lowered) or (

@@ -1241,3 +1241,14 @@ def test_risk_list_items_that_name_a_state_are_causes(extractor: Extractor) -> N
     assert ("being over 40", PRED["causes"], "gallstones") in found, found
     overweight, text = found[("overweight", PRED["causes"], "gallstones")]
     assert overweight.hedged and text.startswith("being overweight"), found
+
+
+def test_a_subject_with_its_other_name_between_commas_and_its_pronoun(extractor: Extractor) -> None:
+    """'Runner's knee, also known as patellofemoral pain syndrome, causes an ache': the subject is the
+    condition named first (not the 'pain' inside its other name), and 'It is brought on by X' is about it."""
+    raw = ("Running injuries\n\nRunner\u2019s knee, also known as patellofemoral pain syndrome, causes an ache around "
+           "or behind the kneecap. It is often brought on by running downhill.\n")
+    found = _claims(extractor, raw)
+    assert ("running downhill", PRED["causes"], "runner's knee") in found, found
+    assert not any(s == "pain" for s, _, _ in found), found
+    assert not any(o and o.startswith(("behind", "around")) for _, _, o in found), found
