@@ -358,11 +358,15 @@ class Extractor:
         """What people are said to believe ('You may have heard that "eating eggs causes gallstones"') is
         denied when one of the next two sentences denies it ('Eggs don't cause gallstones'): the same
         predicate and concepts, or a concept named inside the other's label ('eating eggs', 'eggs')."""
-        labels: dict[str, list[str]] = {iri: list(fold(c.label))
-                                        for iri, c in {**self.vocab.concepts, **result.minted}.items()}
+        if not pending:
+            return []
+        concepts = {**self.vocab.concepts, **result.minted}
+
+        def folded(iri: str) -> list[str]:
+            return list(fold(concepts[iri].label)) if iri in concepts else []
 
         def same(a: str, b: str) -> bool:
-            la, lb = labels.get(a, []), labels.get(b, [])
+            la, lb = folded(a), folded(b)
             return a == b or bool(la and lb) and any(
                 short == long[k:k + len(short)] for short, long in ((la, lb), (lb, la)) if len(short) <= len(long)
                 for k in range(len(long) - len(short) + 1))
