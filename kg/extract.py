@@ -837,6 +837,17 @@ class Extractor:
             if called:  # "a sudden, severe pain in the tummy, known as biliary colic": the name is the object
                 args["object"] = self._list_args(ctx, *called.span("np"), slots, "object", minter, result) \
                     or args["object"]
+        if name == "treats" and pattern.get("right") == "object" and not per_item and args["object"]:
+            # "relieve the pain and swelling of an acute attack", "treat the spots and redness of rosacea":
+            # what the symptoms are of is treated too
+            last = max(a.end for a in args["object"]) - ctx.begin
+            of = re.match(r"\s+of\s+", ctx.text[last:right_end])
+            if of and not re.search(r"\b(?:but|yet|although|though)\b[^.;]*?(?:\bnot\b|n['’]t\b|\bnever\b)", ctx.text[m.end():]):
+                # (not when a contrast denies the rest: 'may ease the itch of heat rash but don't clear the rash')
+                whose = [a for a in self._list_args(ctx, last + of.end(), right_end, slots, "object", minter, result)
+                         if "condition" in self._categories(a.iri, result) and a.iri in self.vocab.concepts
+                         or a.iri == self._condition_in_view(ctx)]
+                args["object"] = args["object"] + [a for a in whose if a.iri not in {o.iri for o in args["object"]}]
         if pattern.get("measure") and "right" in pattern:
             args[pattern["right"]] = [high for a in args[pattern["right"]] if (high := self._high(a, result))]
         if pattern.get("right") == "object" and not per_item and name in ("treats", "prevents") and not args["object"]:

@@ -315,6 +315,9 @@ CASES = [
     # an opener after a 'Fact:' label is no part of the clause ('Fact: In people who ..., X do not ...')
     ("Fact: In people who already have enough vitamin D, extra supplements do not prevent fractures [2].",
      "dietary supplements", "prevents", "fractures", True, False),
+    # what the treated symptoms are of is treated too
+    ("Gels containing azelaic acid are used to treat the spots and redness of rosacea.", "azelaic acid", "treats",
+     "rosacea", False, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
@@ -1252,3 +1255,10 @@ def test_a_subject_with_its_other_name_between_commas_and_its_pronoun(extractor:
     assert ("running downhill", PRED["causes"], "runner's knee") in found, found
     assert not any(s == "pain" for s, _, _ in found), found
     assert not any(o and o.startswith(("behind", "around")) for _, _, o in found), found
+
+
+def test_easing_a_symptom_of_x_but_not_clearing_x_never_affirms_treating_x(extractor: Extractor) -> None:
+    raw = "Heat rash\n\nAntihistamines may ease the itch of heat rash but don\u2019t clear the rash itself.\n"
+    found = _claims(extractor, raw)
+    claim = found.get(("antihistamines", PRED["treats"], "heat rash"))
+    assert claim is None or claim[0].negated, found
