@@ -48,7 +48,7 @@ from api.view import article_rows, write_view
 from embeddings.encoder import Encoder
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
-from kg.article import Article, article_files, load_article
+from kg.article import MAX_SENTENCE_CHARS, Article, article_files, load_article, over_long_sentences
 from kg.errors import ArticleError, HealthKGError
 from kg.extract import Extractor
 from kg.namespaces import HK, SKOS, Minter
@@ -78,11 +78,16 @@ class BuildReport:
     reused: int = 0
     labels_encoded: int = 0  # labels of minted concepts encoded (not taken from the cache)
     seconds: float = 0.0
-    errors: list[dict[str, str]] = field(default_factory=list)
+    # {"file", "reason"} of each article skipped; an entry that also has "limit" (the setting's
+    # name) reports a part of an article that built, cut or left out by that limit.
+    errors: list[dict[str, Any]] = field(default_factory=list)
     violations: dict[str, list[str]] = field(default_factory=dict)
 
     def summary(self) -> str:
-        failed = f", {len(self.errors)} failed" if self.errors else ""
+        skipped = sum(1 for e in self.errors if "limit" not in e)
+        failed = f", {skipped} failed" if skipped else ""
+        limited = len(self.errors) - skipped
+        failed += f", {limited} over a limit (see errors)" if limited else ""
         return (f"built {self.generation}: {self.articles} articles{failed}, {self.sentences} sentences, "
                 f"{self.triples} triples, {self.claims} claims, {self.encoded} encoded "
                 f"({self.reused} reused), {self.seconds:.1f} s")
@@ -122,6 +127,7 @@ class BuildConfig:
     strict: bool = False
     validate: bool = True
     progress: bool = False
+    max_sentence_chars: int = MAX_SENTENCE_CHARS  # HEALTHKG_MAX_SENTENCE_CHARS
 
 
 class Builder:
@@ -200,7 +206,7 @@ class Builder:
 
     def _fingerprint(self) -> dict[str, str]:
         return {"base_iri": self.config.base_iri, "extractor": self.extractor.fingerprint,
-                "model": self.encoder.model_id}
+                "model": self.encoder.model_id, "max_sentence_chars": str(self.config.max_sentence_chars)}
 
     def _load_articles(self, report: BuildReport) -> list[Article]:
         directory = self.config.articles_dir
@@ -210,7 +216,7 @@ class Builder:
         slugs: dict[str, str] = {}
         for path in article_files(directory):
             try:
-                article = load_article(path, root=directory)
+                article = load_article(path, root=directory, max_sentence_chars=self.config.max_sentence_chars)
                 if article.slug in slugs:
                     raise ArticleError(path.name, f"same IRI slug {article.slug!r} as {slugs[article.slug]}")
             except ArticleError as exc:
@@ -221,7 +227,21 @@ class Builder:
                 continue
             slugs[article.slug] = path.name
             articles.append(article)
+            self._report_over_long(article, report)
         return articles
+
+    def _report_over_long(self, article: Article, report: BuildReport) -> None:
+        """Each sentence the parse cut into pieces (kg.article.MAX_SENTENCE_CHARS): by file, with
+        where it is, how long, and what became of it; the rest of the article builds as usual."""
+        limit = self.config.max_sentence_chars
+        for whole, pieces in over_long_sentences(article):
+            first, last = pieces[0].index, pieces[-1].index
+            reason = (f"sentence of {len(whole.text):,} characters exceeds HEALTHKG_MAX_SENTENCE_CHARS "
+                      f"({limit:,}) at offset {whole.begin:,}: cut into {len(pieces):,} pieces "
+                      f"(sentences {first}-{last}), searchable, mentions only, no claims read from it")
+            log.warning("%s: %s", article.source_file, reason)
+            report.errors.append({"file": article.source_file, "reason": reason, "limit": "HEALTHKG_MAX_SENTENCE_CHARS",
+                                  "offset": whole.begin, "length": len(whole.text), "sentences": [first, last]})
 
     def _write_graphs(self, store: GraphStore, articles: list[Article], old: dict[str, Any],
                       report: BuildReport) -> dict[str, Any]:

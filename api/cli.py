@@ -23,15 +23,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     config = BuildConfig(Path(args.dir or settings.articles_dir), settings.data_dir, settings.base_iri,
-                         strict=args.strict, progress=not args.quiet)
+                         strict=args.strict, progress=not args.quiet, max_sentence_chars=settings.max_sentence_chars)
     try:
         report = Builder(config, settings.encoder(),
                          store_factory=_store_factory(settings)).run()
     except HealthKGError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
-    for err in report.errors:
-        print(f"skipped {err['file']}: {err['reason']}", file=sys.stderr)
+    for err in report.errors:  # an article skipped, or one built with a part over a limit ("limit" names it)
+        print(f"{'' if 'limit' in err else 'skipped '}{err['file']}: {err['reason']}", file=sys.stderr)
     for name, problems in report.violations.items():
         print(f"SHACL: {name}: {len(problems)} violations, e.g. {problems[0]}", file=sys.stderr)
     print(report.summary())

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
         "onnx", description="onnx (ONNX Runtime, exported once into the data dir's cache) or torch.")
     encoder_threads: int | None = Field(
         None, ge=1, description="ONNX Runtime threads per encoder call; default: one per core.")
+    max_sentence_chars: int = Field(
+        2000, ge=100, le=100_000,
+        description="Longest sentence kept whole; a longer one is cut into pieces (searchable, no claims) and reported.")
     host: str = Field("127.0.0.1", description="Address `healthkg serve` binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port `healthkg serve` binds.")
     store: Literal["oxigraph", "sparql"] = Field("oxigraph", description="Graph store backend.")

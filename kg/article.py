@@ -18,8 +18,14 @@ import yaml
 
 from kg.errors import ArticleError
 from kg.namespaces import slugify
-from kg.text import Span, find_span, normalise, split_sentences, strip_span
+from kg.text import Span, cut_span, find_span, normalise, split_sentences, strip_span
 
+# Longest sentence (characters) kept whole, HEALTHKG_MAX_SENTENCE_CHARS: a longer one (a run-on
+# line, a table dump) is cut into pieces of at most this many characters, each a sentence of its
+# own for search (encoded, BM25, its own offsets), with its mentions linked but no claims read
+# from it: claim extraction is super-linear in a sentence's length, and real sentences stay far
+# below this. The build reports every such sentence.
+MAX_SENTENCE_CHARS = 2000
 SUFFIXES = (r"(?:MD|M\.D\.|DO|D\.O\.|PhD|Ph\.D\.|FAAD|RN|NP|PA-C|MBBS|MPH|DDS|MPharm|MRPharmS|PharmD|BSc|MSc|BA|MA|"
             r"MBChB|BDS|MRCP|MRCGP|FRCP|FRCS|RGN|RD|DPT|PT|MCSP|DNP|APRN|CNM|BPharm)")
 PREFIXES = r"(?:Dr|Prof|Professor|Mr|Mrs|Ms|Mx)"
@@ -72,11 +78,15 @@ class Section:
 
 @dataclass
 class Sentence:
+    """One sentence; ``part_of``, when set, is the over-long sentence (longer than the parse's
+    ``max_sentence_chars``) this is a piece of: mentions only, no claims."""
+
     index: int
     span: Span
     section: str
     level: int = 0
     item: bool = False
+    part_of: Span | None = None
 
 
 @dataclass
@@ -382,16 +392,16 @@ def decode(data: bytes, source_file: str) -> str:
         raise ArticleError(source_file, f"not UTF-8 text: invalid byte at offset {exc.start}") from exc
 
 
-def parse_article(data: bytes, source_file: str) -> Article:
-    """Decode, normalise, parse and split into sentences."""
+def parse_article(data: bytes, source_file: str, max_sentence_chars: int = MAX_SENTENCE_CHARS) -> Article:
+    """Decode, normalise, parse and split into sentences (see :data:`MAX_SENTENCE_CHARS`)."""
     text = normalise(decode(data, source_file))
     suffix = Path(source_file).suffix.lower()
     article = parse_markdown(text, source_file) if suffix in (".md", ".markdown") else parse_text(text, source_file)
-    article.sentences = _sentences(article)
+    article.sentences = _sentences(article, max_sentence_chars)
     return article
 
 
-def _sentences(article: Article) -> list[Sentence]:
+def _sentences(article: Article, max_chars: int) -> list[Sentence]:
     out: list[Sentence] = []
     for section in article.sections:
         if section.kind in ("title", "byline", "specialties", "heading"):
@@ -399,11 +409,22 @@ def _sentences(article: Article) -> list[Sentence]:
         else:
             spans = split_sentences(article.text, section.span.begin, section.span.end)
         for span in spans:
-            out.append(Sentence(len(out), span, section.kind, section.level, section.item))
+            whole = span if len(span.text) > max_chars else None
+            for piece in cut_span(article.text, span, max_chars) if whole else [span]:
+                out.append(Sentence(len(out), piece, section.kind, section.level, section.item, whole))
     return out
 
 
-def load_article(path: Path, root: Path | None = None) -> Article:
+def over_long_sentences(article: Article) -> list[tuple[Span, list[Sentence]]]:
+    """Each sentence the parse cut into pieces (see :data:`MAX_SENTENCE_CHARS`), with its pieces."""
+    runs: dict[tuple[int, int], tuple[Span, list[Sentence]]] = {}
+    for s in article.sentences:
+        if s.part_of is not None:
+            runs.setdefault((s.part_of.begin, s.part_of.end), (s.part_of, []))[1].append(s)
+    return list(runs.values())
+
+
+def load_article(path: Path, root: Path | None = None, max_sentence_chars: int = MAX_SENTENCE_CHARS) -> Article:
     """Read and parse one article file; every failure is an ArticleError naming the file.
 
     With ``root`` (the articles directory), a symlink is followed only to a file inside it:
@@ -420,7 +441,7 @@ def load_article(path: Path, root: Path | None = None) -> Article:
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(str(path), f"cannot read: {exc.strerror or exc}") from exc
-    return parse_article(data, path.name)
+    return parse_article(data, path.name, max_sentence_chars)
 
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")

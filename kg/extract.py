@@ -29,9 +29,6 @@ from kg.text import matching_copy
 from kg.vocabulary import CATEGORY_OF_TYPE, ONTOLOGY_DIR, Vocabulary, categories, fold, number_variants, tokens
 
 EXTRACTOR_VERSION = "1"
-# Longest sentence (characters) claims are extracted from: slot filling is super-linear in a
-# sentence's length, and real sentences stay far below this.
-MAX_CLAIM_SENTENCE = 2000
 PENDING = "belief (undecided)"  # a claim people are said to believe, until a later sentence denies it
 EXAMPLE_MARKERS = frozenset({"such as", "like", "including", "for example"})
 SUBORDINATORS = frozenset({"while", "whereas", "although", "though", "because", "since", "if", "unless", "when"})
@@ -273,6 +270,9 @@ class Extractor:
         # and citation markers blanked, character for character, so offsets hold for the
         # stored text; a mention's words are taken from the stored text.
         copy = matching_copy(article.text)
+        # Pieces of a sentence over kg.article's MAX_SENTENCE_CHARS (a run-on line, a table dump):
+        # mentions only, never parsed nor read for claims (slot filling is super-linear in length).
+        over_long = {s.index for s in article.sentences if s.part_of is not None}
         for s in article.sentences:
             text = copy[s.span.begin:s.span.end]
             mentions = [Mention(m.begin, m.end, article.text[m.begin:m.end], m.concept, m.sentence)
@@ -284,8 +284,7 @@ class Extractor:
         def doc_of(n: int) -> Callable[[], Any]:
             def parse() -> Any:
                 if not docs:  # one batch per article, only when some argument needs the parse
-                    docs.extend(self.parser.parse([c.text if len(c.text) <= MAX_CLAIM_SENTENCE else ""
-                                                   for c in contexts]))
+                    docs.extend(self.parser.parse(["" if c.index in over_long else c.text for c in contexts]))
                 return docs[n]
             return parse
 
@@ -326,7 +325,7 @@ class Extractor:
             if ctx.section in ("title", "byline", "specialties", "bio") or (
                     ctx.section == "heading" and not (question or ctx.myth)):
                 continue  # a heading is no claim, unless it asks ("Does X cause Y?") or states a myth
-            if len(ctx.text) > MAX_CLAIM_SENTENCE:
+            if ctx.index in over_long:
                 continue  # no real sentence is this long (a run-on line, a table dump): mentions only, never hang
             prev = contexts[n - 1] if n else None
             claims = self._sentence_claims(ctx, prev, salience, focus, minter, result)

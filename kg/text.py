@@ -89,6 +89,26 @@ def _split_paragraph(text: str, begin: int, end: int) -> list[Span]:
     return out
 
 
+def cut_span(text: str, span: Span, limit: int) -> list[Span]:
+    """``span`` cut into pieces of at most ``limit`` characters, each ending at the last white
+    space that keeps it within the limit (mid-word only where a stretch of ``limit`` characters
+    has none); white space between pieces belongs to none. One pass, linear in the span."""
+    out: list[Span] = []
+    start, end = span.begin, span.end
+    while start < end:
+        stop = min(start + limit, end)
+        if stop < end and not text[stop].isspace():
+            cut = max(text.rfind(" ", start, stop), text.rfind("\n", start, stop))
+            stop = cut if cut > start else stop
+        piece = strip_span(text, start, stop)
+        if piece:
+            out.append(piece)
+        start = stop
+        while start < end and text[start].isspace():
+            start += 1
+    return out
+
+
 def find_span(text: str, needle: str, begin: int = 0, end: int | None = None) -> Span | None:
     """The first occurrence of ``needle`` in ``text[begin:end]`` as a span."""
     i = text.find(needle, begin, len(text) if end is None else end)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.text import ABBREVIATIONS, Span, find_span, matching_copy, normalise, split_sentences, strip_span
+from kg.text import ABBREVIATIONS, Span, cut_span, find_span, matching_copy, normalise, split_sentences, strip_span
 
 
 def assert_exact_spans(text: str, spans: list[Span], begin: int = 0, end: int | None = None) -> None:
@@ -117,6 +117,21 @@ def test_split_sentences_in_a_window_stays_in_the_window(text: str, data: st.Dat
     begin = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(begin, len(text)))
     assert_exact_spans(text, split_sentences(text, begin, end), begin, end)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SPLITTER_TEXT, st.integers(1, 12))
+def test_cut_span_keeps_every_character_in_pieces_within_the_limit(text: str, limit: int) -> None:
+    whole = strip_span(text, 0, len(text))
+    pieces = cut_span(text, whole, limit) if whole else []
+    assert_exact_spans(text, pieces)
+    assert all(len(p.text) <= limit for p in pieces)
+    assert "".join(text.split()) == "".join("".join(p.text.split()) for p in pieces)  # only white space is dropped
+
+
+def test_cut_span_cuts_at_white_space_and_mid_word_only_without_any() -> None:
+    text = "aaa bbb ccc " + "x" * 10
+    assert texts(cut_span(text, Span(0, len(text), text), 8)) == ["aaa bbb", "ccc", "xxxxxxxx", "xx"]
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
