@@ -44,20 +44,31 @@ class Parser:
         return f"{meta.get('lang')}_{meta.get('name')}-{meta.get('version')}"
 
     def parse(self, texts: list[str]) -> list[Any]:
-        """One spaCy ``Doc`` per text, from the cache when these exact texts were parsed before."""
+        """One spaCy ``Doc`` per text, from the cache when these exact texts were parsed before.
+
+        A text that occurs more than once (a repeated line, a page's boilerplate, the blanks the
+        extractor passes for sentences it does not read) is parsed once: its ``Doc`` is the same
+        object at each place (the extractor only reads Docs). The cache keeps each distinct
+        text's Doc once."""
         if not texts:
             return []
+        distinct = list(dict.fromkeys(texts))
         path = self._cache_path(texts)
+        docs: list[Any] | None = None
         with self._lock:  # one spaCy pipeline, used by one thread at a time
             if path is not None and path.exists():
                 try:
-                    return self._load(path)
+                    docs = self._load(path)
                 except (OSError, ValueError):
                     pass  # a damaged cache entry is parsed again and rewritten
-            docs = list(self.nlp.pipe(texts, batch_size=256))
-        if path is not None:
+            parsed = docs is None or len(docs) != len(distinct)  # (an entry of one Doc a text, repeats too: parsed again)
+            if parsed:
+                docs = list(self.nlp.pipe(distinct, batch_size=256))
+        assert docs is not None
+        if path is not None and parsed:
             self._save(path, docs)
-        return docs
+        by_text = dict(zip(distinct, docs, strict=True))
+        return [by_text[t] for t in texts]
 
     def _cache_path(self, texts: list[str]) -> Path | None:
         if self.cache_dir is None:
