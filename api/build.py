@@ -52,7 +52,7 @@ from kg.article import MAX_SENTENCE_CHARS, Article, article_files, load_article,
 from kg.errors import ArticleError, HealthKGError
 from kg.extract import Extractor
 from kg.namespaces import HK, SKOS, Minter
-from kg.rdf import article_graph
+from kg.rdf import article_triples, as_graph
 from kg.store import GraphStore, OxigraphGraphStore
 from kg.vocabulary import load_ontology_graphs
 
@@ -263,15 +263,15 @@ class Builder:
     def _write_article(self, store: GraphStore, article: Article, report: BuildReport) -> dict[str, Any]:
         iri = self.minter.article(article.slug)
         extraction = self.extractor.extract(article, self.minter)
-        graph = article_graph(article, extraction, self.minter)
+        triples = article_triples(article, extraction, self.minter)
         if self.config.validate:
-            problems = self.extractor.validate(graph)
+            problems = self.extractor.validate(as_graph(triples, iri))
             if problems:
                 report.violations[article.source_file] = problems
                 log.warning("%s: %d SHACL violations", article.source_file, len(problems))
-        store.replace_graph(iri, graph)
+        store.replace_triples(iri, triples)
         return {"iri": iri, "file": article.source_file, "hash": article.content_hash,
-                "sentences": len(article.sentences), "triples": len(graph), "claims": len(extraction.claims)}
+                "sentences": len(article.sentences), "triples": len(triples), "claims": len(extraction.claims)}
 
     def _vector_cache(self) -> Path:
         cache = self.config.data_dir / "cache" / "vectors" / self.encoder.model_id.replace("/", "_")
@@ -372,14 +372,15 @@ class Builder:
 
 
 def oxigraph_generation_store(path: Path, previous: Path | None) -> GraphStore:
-    """A new generation's embedded store: a checkpoint of the previous one, or empty."""
+    """A new generation's embedded store: a checkpoint of the previous one, or empty; written in
+    bulk mode (no server reads it before the build switches ``current`` to it)."""
     if previous is not None and previous.exists():
         old = OxigraphGraphStore(previous, read_only=True)
         try:
             old.ox.backup(str(path))
         finally:
             old.close()
-    return OxigraphGraphStore(path)
+    return OxigraphGraphStore(path, bulk=True)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

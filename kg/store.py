@@ -8,12 +8,15 @@ The vocabulary lives in a named graph of its own (:data:`VOCABULARY_GRAPH`).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Graph, URIRef
+from rdflib.plugins.serializers.nt import _nt_row
+from rdflib.term import Node
 
 from kg.engine import term_json
 from kg.errors import HealthKGError
@@ -28,6 +31,14 @@ class GraphStore(ABC):
     @abstractmethod
     def replace_graph(self, graph_iri: str, graph: Graph) -> None:
         """Replace the named graph ``graph_iri`` by ``graph``, all at once or not at all."""
+
+    def replace_triples(self, graph_iri: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        """:meth:`replace_graph` from the triples themselves (``kg.rdf.Triples``): a backend that
+        takes N-Triples skips building an rdflib ``Graph``."""
+        graph = Graph(identifier=URIRef(graph_iri))
+        for triple in triples:
+            graph.add(triple)
+        self.replace_graph(graph_iri, graph)
 
     @abstractmethod
     def drop_graph(self, graph_iri: str) -> None:
@@ -56,9 +67,13 @@ class GraphStore(ABC):
 class OxigraphGraphStore(GraphStore):
     """Oxigraph on disk, written through ``oxrdflib`` and queried by Oxigraph's own engine."""
 
-    def __init__(self, path: Path | str | None, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str | None, read_only: bool = False, bulk: bool = False) -> None:
+        """``bulk``: a store no one reads until its writer is done (a generation being built):
+        graphs are written by Oxigraph's bulk loader, 3x faster than a transaction here and
+        without one (a crash leaves part of a graph: the build then never publishes the store)."""
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self.bulk = bulk
         try:
             if path is None:
                 self.ox = ox.Store()
@@ -75,10 +90,28 @@ class OxigraphGraphStore(GraphStore):
         return Graph(store=self.rdflib_store, identifier=URIRef(graph_iri))
 
     def replace_graph(self, graph_iri: str, graph: Graph) -> None:
-        ox.NamedNode(graph_iri)  # validates the IRI before it is spliced below
-        data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-        # One update request is one transaction: the old graph is replaced whole or not at all.
-        self.ox.update(f"DROP SILENT GRAPH <{graph_iri}> ;\nINSERT DATA {{ GRAPH <{graph_iri}> {{\n{data}}} }}")
+        self._replace_nt(graph_iri, graph.serialize(format="nt", encoding="utf-8"))
+
+    def replace_triples(self, graph_iri: str, triples: Iterable[tuple[Node, Node, Node]]) -> None:
+        self._replace_nt(graph_iri, "".join(_nt_row(t) for t in triples).encode("utf-8"))
+
+    def _replace_nt(self, graph_iri: str, data: bytes) -> None:
+        """Replace a graph by N-Triples. On this disk, per triple: the bulk loader 12-14 us, a
+        load in one transaction 25-45 us, the same triples as one ``DROP`` + ``INSERT DATA``
+        update 60-90 us (a ``MOVE`` of a staging graph is no faster). Outside bulk mode a new
+        graph is one transactional load, an existing one is replaced by the one update, so a
+        reader sees the old graph or the new one, never a part."""
+        name = ox.NamedNode(graph_iri)  # validates the IRI before it is spliced below
+        exists = self.ox.contains_named_graph(name)
+        if self.bulk:
+            if exists:
+                self.ox.remove_graph(name)
+            self.ox.bulk_load(data, ox.RdfFormat.N_TRIPLES, to_graph=name)
+        elif not exists:
+            self.ox.load(data, ox.RdfFormat.N_TRIPLES, to_graph=name)
+        else:  # one update request is one transaction: the old graph is replaced whole or not at all
+            self.ox.update(f"DROP SILENT GRAPH <{graph_iri}> ;\nINSERT DATA {{ GRAPH <{graph_iri}> {{\n"
+                           f"{data.decode('utf-8')}}} }}")
 
     def drop_graph(self, graph_iri: str) -> None:
         name = ox.NamedNode(graph_iri)
