@@ -23,7 +23,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     config = BuildConfig(Path(args.dir or settings.articles_dir), settings.data_dir, settings.base_iri,
-                         strict=args.strict, progress=not args.quiet, max_sentence_chars=settings.max_sentence_chars)
+                         strict=args.strict, progress=not args.quiet, max_sentence_chars=settings.max_sentence_chars,
+                         shacl_max_triples=settings.shacl_max_triples)
     try:
         report = Builder(config, settings.encoder(),
                          store_factory=_store_factory(settings)).run()

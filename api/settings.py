@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     max_sentence_chars: int = Field(
         2000, ge=100, le=100_000,
         description="Longest sentence kept whole; a longer one is cut into pieces (searchable, no claims) and reported.")
+    shacl_max_triples: int = Field(
+        100_000, ge=0, description="Largest article graph the build validates against the SHACL shapes; larger: reported.")
     host: str = Field("127.0.0.1", description="Address `healthkg serve` binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port `healthkg serve` binds.")
     store: Literal["oxigraph", "sparql"] = Field("oxigraph", description="Graph store backend.")
