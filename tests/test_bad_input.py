@@ -120,3 +120,33 @@ def test_cli_build_of_a_missing_directory_fails_cleanly(tmp_path: Path, data_dir
     done = run_cli(["build", str(tmp_path / "missing"), "--quiet"], cli_env(data_dir))
     assert done.returncode != 0
     assert "not found" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_cuts_a_sentence_over_the_setting_into_pieces_and_reports_it(tmp_path: Path, data_dir: Path) -> None:
+    """HEALTHKG_MAX_SENTENCE_CHARS reaches the build: a line over it is cut, reported by file
+    (stderr, manifest) with where it is, and the sentence after it still gives its claim."""
+    from kg.article import parse_article
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    line = " ".join(f"cell {i} minoxidil" for i in range(120))  # no full stop
+    raw = f"A Dump\n\n{line}\n\nMinoxidil treats hair loss.\n"
+    (articles / "dump.txt").write_text(raw)
+    pieces = [s for s in parse_article(raw.encode(), "dump.txt", max_sentence_chars=500).sentences if s.part_of]
+    assert len(pieces) == len(line) // 500 + 1 and all(len(s.span.text) <= 500 for s in pieces)
+
+    done = run_cli(["build", str(articles), "--quiet"], cli_env(data_dir, articles, max_sentence_chars="500"))
+
+    assert done.returncode == 0, done.stderr
+    reported = [x for x in done.stderr.splitlines() if x.startswith("dump.txt: ")]
+    assert reported == [f"dump.txt: sentence of {len(line):,} characters exceeds HEALTHKG_MAX_SENTENCE_CHARS (500) "
+                        f"at offset 8: cut into {len(pieces)} pieces (sentences 1-{len(pieces)}), searchable, "
+                        "mentions only, no claims read from it"], done.stderr
+    summary = done.stdout.strip().splitlines()[-1]
+    assert "failed" not in summary and "1 over a limit" in summary, summary
+    with open_current(data_dir) as gen:
+        [error] = gen.manifest["errors"]
+        assert (error["file"], error["limit"], error["offset"], error["length"]) == (
+            "dump.txt", "HEALTHKG_MAX_SENTENCE_CHARS", 8, len(line))
+        assert gen.manifest["articles"]["dump"]["sentences"] == 1 + len(pieces) + 1
+        assert gen.manifest["articles"]["dump"]["claims"] == 1
