@@ -71,6 +71,37 @@ def write_generated_corpus(target: Path, count: int, sentences: int = 8) -> Path
     return target
 
 
+def prose_paragraphs() -> list[str]:
+    """Body paragraphs of the plain-text test articles (real consumer-health prose)."""
+    out = []
+    for path in sorted(DATA.glob("*.txt")):
+        blocks = [b.strip() for b in path.read_text(encoding="utf-8").split("\n\n")]
+        out.extend(b for b in blocks[1:] if len(b) > 120 and b.endswith("."))
+    return out
+
+
+def long_article(size: int) -> str:
+    """A plain-text article of about ``size`` characters: a title, then the test prose repeated
+    (as ``bench/extract_scale.py`` makes them)."""
+    parts, total, source = ["Hair Loss, Thyroid and Iron: A Long Guide"], 0, prose_paragraphs()
+    while total < size:
+        parts.append(source[len(parts) % len(source)])
+        total += len(parts[-1]) + 2
+    return "\n\n".join(parts) + "\n"
+
+
+def run_on_line(size: int) -> str:
+    """``size`` characters on one line with no full stop, as a table dumped to text: the test
+    prose without its full stops, a cell marker ``| row N |`` every 40 words."""
+    words = " ".join(p.replace(".", ",") for p in prose_paragraphs()).split()
+    cells, total, n = [], 0, 0
+    while total < size:
+        cells.append(f"| row {n} | " + " ".join(words[(40 * n) % len(words):][:40]))
+        total += len(cells[-1]) + 1
+        n += 1
+    return " ".join(cells)[:size - 1].rstrip().ljust(size - 1, "x") + "x"  # ends in a word: nothing stripped
+
+
 @dataclass
 class OpenedGeneration:
     """A built generation opened the way a reader would: manifest, index and store."""
