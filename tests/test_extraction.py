@@ -428,7 +428,7 @@ def test_heldout_articles_have_no_negation_error() -> None:
     assert report["micro"]["author_errors"] == 0, format_report(report)
 
 
-@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 36, 0.70), ("heldout", 22, 0.53)])
+@pytest.mark.parametrize(("part", "articles", "min_recall"), [("tune", 36, 0.74), ("heldout", 22, 0.55)])
 def test_realistic_pages_never_store_a_denial_as_a_fact(part: str, articles: int, min_recall: float) -> None:
     """The project's realistic set (tests/data/realistic, gold written blind): whatever is missed, no
     denial is stored as affirmed; recall is held at what the extractor reached (a floor, not a goal)."""
