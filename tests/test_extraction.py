@@ -318,6 +318,8 @@ CASES = [
     # what the treated symptoms are of is treated too
     ("Gels containing azelaic acid are used to treat the spots and redness of rosacea.", "azelaic acid", "treats",
      "rosacea", False, False),
+    # 'makes no difference to Y' denies a treatment
+    ("Zinc makes no real difference to acne for most people.", "zinc", "treats", "acne", True, False),
     # two conditions linked keep the sentence's order
     ("Gum disease is linked to heart disease.", "gum disease", "causes", "heart disease", False, True),
 ]
