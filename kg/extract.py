@@ -372,7 +372,7 @@ class Extractor:
 
         out = []
         for claim in pending:
-            section = contexts[claim.sentence].section if claim.sentence < len(contexts) else None
+            section = contexts[claim.sentence].section
             if any(c.negated and c.predicate == claim.predicate and claim.sentence < c.sentence <= claim.sentence + 2
                    and contexts[c.sentence].section == section and same(c.subject, claim.subject)
                    and same(c.object, claim.object) for c in result.claims):
@@ -557,7 +557,7 @@ class Extractor:
             if re.match(r"\s+(?:it|them)\b", source.text[match.end():], re.IGNORECASE):
                 # "Conditions that can cause it include:": the condition the pronoun refers back to, never
                 # the class of the entries ('conditions') before the verb
-                at = next(k for k, c in enumerate(contexts) if c is source)
+                at = source.index  # (a context's index is its place in the article's sentences)
                 conditions = [m.concept for c in reversed(contexts[max(0, at - 3):at + 1]) for m in reversed(c.mentions)
                               if "condition" in self.vocab.categories(m.concept)
                               and (c is not source or m.begin - c.begin >= match.end())][:1]
